@@ -1,0 +1,246 @@
+"""The model file loader and the network built from it."""
+
+import io
+import json
+
+import numpy as np
+import pytest
+from naive_layers import conv2d_naive, dense_naive, max_pool2d_naive, softmax_naive
+
+from recognizer.network import ModelFileError, load_network, save_network
+
+LAYERS = [
+    {"type": "conv2d", "name": "c1", "strides": [1, 1], "padding": "same", "activation": "relu"},
+    {"type": "max_pool2d", "pool_size": [2, 2], "strides": [2, 2]},
+    {"type": "conv2d", "name": "c2", "strides": [2, 2], "padding": "valid", "activation": "relu"},
+    {"type": "dropout", "rate": 0.25},
+    {"type": "flatten"},
+    {"type": "dense", "name": "d1", "activation": "relu"},
+    {"type": "dense", "name": "d2", "activation": "linear"},
+    {"type": "softmax"},
+]
+
+
+def make_arrays(seed: int = 0) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    shapes = {
+        "c1/kernel": (3, 3, 1, 4),
+        "c1/bias": (4,),
+        "c2/kernel": (3, 3, 4, 6),
+        "c2/bias": (6,),
+        "d1/kernel": (6 * 6 * 6, 16),
+        "d1/bias": (16,),
+        "d2/kernel": (16, 10),
+        "d2/bias": (10,),
+    }
+    return {k: (rng.standard_normal(s) * 0.3).astype(np.float32) for k, s in shapes.items()}
+
+
+def reference_forward(x: np.ndarray, w: dict[str, np.ndarray]) -> np.ndarray:
+    """The same network written out with the naive layers."""
+    h = np.maximum(conv2d_naive(x, w["c1/kernel"], w["c1/bias"], (1, 1), "same"), 0)
+    h = max_pool2d_naive(h)
+    h = np.maximum(conv2d_naive(h, w["c2/kernel"], w["c2/bias"], (2, 2), "valid"), 0)
+    h = h.reshape(len(h), -1)
+    h = np.maximum(dense_naive(h, w["d1/kernel"], w["d1/bias"]), 0)
+    return softmax_naive(dense_naive(h, w["d2/kernel"], w["d2/bias"]))
+
+
+def write(tmp_path, arrays, layers=LAYERS, spec_overrides=None, name="model.npz"):
+    """Write an .npz by hand (bypassing save_network's checks) and return its path."""
+    spec = {"format": "recognizer-npz", "version": 1, "input_shape": [28, 28, 1], "layers": layers}
+    spec.update(spec_overrides or {})
+    path = tmp_path / name
+    np.savez(path, **{"model.json": np.array(json.dumps(spec))}, **arrays)
+    return path
+
+
+@pytest.fixture
+def images():
+    return np.random.default_rng(7).random((3, 28, 28), dtype=np.float32)
+
+
+def test_round_trip_matches_naive_reference(tmp_path, images):
+    arrays = make_arrays()
+    save_network(tmp_path / "m.npz", LAYERS, arrays, meta={"name": "tiny"})
+    net = load_network(tmp_path / "m.npz")
+    probs = net.predict_proba(images)
+    assert probs.shape == (3, 10) and probs.dtype == np.float32
+    np.testing.assert_allclose(probs, reference_forward(images[..., None], arrays), atol=1e-5)
+    np.testing.assert_allclose(net.predict_proba(images[..., None]), probs)
+    assert net.meta == {"name": "tiny"}
+
+
+def test_loads_from_bytes_and_file_objects(tmp_path, images):
+    path = write(tmp_path, make_arrays())
+    expected = load_network(path).predict_proba(images)
+    data = path.read_bytes()
+    np.testing.assert_array_equal(load_network(data).predict_proba(images), expected)
+    np.testing.assert_array_equal(load_network(io.BytesIO(data)).predict_proba(images), expected)
+
+
+def test_float16_weights_are_used_as_float32(tmp_path, images):
+    half = {k: v.astype(np.float16) for k, v in make_arrays().items()}
+    net = load_network(write(tmp_path, half))
+    widened = {k: v.astype(np.float32) for k, v in half.items()}
+    probs = net.predict_proba(images)
+    assert probs.dtype == np.float32
+    np.testing.assert_allclose(probs, reference_forward(images[..., None], widened), atol=1e-5)
+
+
+def test_wrong_input_shape_is_rejected(tmp_path):
+    net = load_network(write(tmp_path, make_arrays()))
+    with pytest.raises(ValueError, match="expected input"):
+        net.predict_proba(np.zeros((1, 27, 28), np.float32))
+
+
+def test_missing_file_is_an_os_error(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_network(tmp_path / "absent.npz")
+
+
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        (b"", "not a readable .npz"),
+        (b"hello, this is text", "not a readable .npz"),
+        (b"PK\x03\x04 truncated zip header", "not a readable .npz"),
+    ],
+)
+def test_non_npz_bytes_are_rejected(payload, message):
+    with pytest.raises(ModelFileError, match=message):
+        load_network(payload)
+
+
+def test_truncated_and_corrupted_files_are_rejected(tmp_path):
+    data = write(tmp_path, make_arrays()).read_bytes()
+    with pytest.raises(ModelFileError, match="not a readable .npz"):
+        load_network(data[: len(data) // 2])
+    corrupted = bytearray(data)
+    middle = len(data) // 2
+    corrupted[middle : middle + 64] = bytes(64)
+    with pytest.raises(ModelFileError):
+        load_network(bytes(corrupted))
+
+
+def test_single_npy_and_pickles_are_rejected(tmp_path):
+    npy = io.BytesIO()
+    np.save(npy, np.zeros(3))
+    with pytest.raises(ModelFileError, match="single .npy"):
+        load_network(npy.getvalue())
+    pickled = io.BytesIO()
+    np.savez(pickled, **{"model.json": np.array([{"a": 1}], dtype=object)})
+    with pytest.raises(ModelFileError, match="not a readable .npz"):
+        load_network(pickled.getvalue())
+
+
+def test_missing_spec_is_rejected(tmp_path):
+    path = tmp_path / "plain.npz"
+    np.savez(path, weights=np.zeros(3))
+    with pytest.raises(ModelFileError, match="missing 'model.json'"):
+        load_network(path)
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"format": "other"}, "does not declare format"),
+        ({"version": 2}, "unsupported format version 2"),
+        ({"input_shape": [28, 28]}, "'input_shape' must be a list of 3"),
+        ({"layers": []}, "'layers' must be a non-empty list"),
+        ({"meta": [1]}, "'meta' must be an object"),
+    ],
+)
+def test_bad_spec_fields_are_rejected(tmp_path, overrides, message):
+    with pytest.raises(ModelFileError, match=message):
+        load_network(write(tmp_path, make_arrays(), spec_overrides=overrides))
+
+
+def test_invalid_json_is_rejected(tmp_path):
+    path = tmp_path / "bad.npz"
+    np.savez(path, **{"model.json": np.array("{not json")})
+    with pytest.raises(ModelFileError, match="not valid JSON"):
+        load_network(path)
+
+
+def replace_layer(index, **fields):
+    layers = [dict(layer) for layer in LAYERS]
+    layers[index] = {**layers[index], **fields}
+    return layers
+
+
+def without(arrays, key):
+    return {k: v for k, v in arrays.items() if k != key}
+
+
+@pytest.mark.parametrize(
+    "layers, arrays, message",
+    [
+        (replace_layer(1, type="avg_pool2d"), None, r"layer 1: unknown layer type 'avg_pool2d'"),
+        (replace_layer(0, activation="tanh"), None, r"layer 0 \(conv2d\): unknown activation"),
+        (replace_layer(0, padding="full"), None, "padding must be 'valid' or 'same'"),
+        (replace_layer(5, name=""), None, "needs a 'name'"),
+        (LAYERS[:4] + LAYERS[5:], None, "needs a flat input"),
+        (LAYERS[:-1], None, "must end in a softmax"),
+        (LAYERS[:5], None, "arrays not used by any layer: d1/bias"),
+        (LAYERS, "drop c2/bias", r"layer 2 \(conv2d\): missing array 'c2/bias'"),
+        (LAYERS, "shape d1/kernel", r"'d1/kernel' has shape \(100, 16\), expected \(216, 16\)"),
+        (
+            LAYERS,
+            "shape c2/kernel",
+            r"'c2/kernel' has shape \(3, 3, 5, 6\), expected \(3, 3, 4, 6\)",
+        ),
+        (LAYERS, "nan d2/bias", "'d2/bias' contains NaN or infinite"),
+        (LAYERS, "int c1/bias", "'c1/bias' has dtype int64"),
+        (LAYERS, "extra", "arrays not used by any layer: stray"),
+    ],
+)
+def test_mismatched_files_are_rejected_with_one_clear_message(tmp_path, layers, arrays, message):
+    weights = make_arrays()
+    match arrays:
+        case "drop c2/bias":
+            weights = without(weights, "c2/bias")
+        case "shape d1/kernel":
+            weights["d1/kernel"] = np.zeros((100, 16), np.float32)
+        case "shape c2/kernel":
+            weights["c2/kernel"] = np.zeros((3, 3, 5, 6), np.float32)
+        case "nan d2/bias":
+            weights["d2/bias"][3] = np.nan
+        case "int c1/bias":
+            weights["c1/bias"] = np.arange(4)
+        case "extra":
+            weights["stray"] = np.zeros(2, np.float32)
+    with pytest.raises(ModelFileError, match=message):
+        load_network(write(tmp_path, weights, layers=layers))
+
+
+def test_save_refuses_an_invalid_network_and_writes_nothing(tmp_path):
+    target = tmp_path / "never.npz"
+    with pytest.raises(ModelFileError, match="missing array"):
+        save_network(target, LAYERS, without(make_arrays(), "d2/kernel"))
+    assert not target.exists()
+
+
+def test_kernel_too_big_for_input_is_rejected(tmp_path):
+    layers = [
+        {"type": "conv2d", "name": "c", "padding": "valid", "activation": "relu"},
+        {"type": "flatten"},
+        {"type": "dense", "name": "d", "activation": "softmax"},
+    ]
+    arrays = {
+        "c/kernel": np.zeros((29, 29, 1, 2), np.float32),
+        "c/bias": np.zeros(2, np.float32),
+        "d/kernel": np.zeros((2, 10), np.float32),
+        "d/bias": np.zeros(10, np.float32),
+    }
+    with pytest.raises(ModelFileError, match="does not fit"):
+        load_network(write(tmp_path, arrays, layers=layers))
+
+
+def test_kernel_with_wrong_rank_is_rejected(tmp_path):
+    weights = make_arrays()
+    weights["c1/kernel"] = weights["c1/kernel"][0]
+    with pytest.raises(
+        ModelFileError, match=r"'c1/kernel' has shape \(3, 1, 4\), expected \(kh, kw"
+    ):
+        load_network(write(tmp_path, weights))
