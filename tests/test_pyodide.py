@@ -1,0 +1,151 @@
+"""The in-page modules under Pyodide in Node.js (the page's runtime) agree with CPython."""
+
+import gzip
+import json
+import os
+import runpy
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench.nets import PRESETS, write_standin
+from recognizer.network import ModelFileError, load_network
+
+pytestmark = [pytest.mark.pyodide, pytest.mark.slow]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RUNNER = REPO_ROOT / "tests" / "pyodide" / "run_python.mjs"
+PREDICT = REPO_ROOT / "tests" / "pyodide" / "predict.py"
+SCRATCH = "/scratch"  # where the test's temp folder appears inside Pyodide
+N_MNIST = 200
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _needs_node_runtime():
+    if not (REPO_ROOT / "node_modules" / "pyodide" / "pyodide.mjs").exists():
+        pytest.skip("node_modules/pyodide is missing: run `npm ci` first")
+    if shutil.which("node") is None:
+        pytest.skip("Node.js is not installed")
+
+
+def run_in_pyodide(script: Path, *args: str, scratch: Path) -> subprocess.CompletedProcess:
+    """Run a Python script under Pyodide with ``scratch`` mounted at /scratch."""
+    env = dict(os.environ)
+    env.setdefault("PYODIDE_WHEELS", str(REPO_ROOT.parent / "shared" / "pyodide"))
+    return subprocess.run(
+        ["node", str(RUNNER), "--mount", f"{scratch}:{SCRATCH}", str(script), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=REPO_ROOT,
+    )
+
+
+def mnist_test_images(count: int) -> np.ndarray | None:
+    """The first ``count`` MNIST test images as float32 (count, 28, 28) in [0, 1], if present."""
+    directory = Path(os.environ.get("MNIST_DIR", REPO_ROOT.parent / "shared" / "data" / "mnist"))
+    path = directory / "t10k-images-idx3-ubyte.gz"
+    if not path.exists():
+        return None
+    with gzip.open(path, "rb") as stream:
+        data = stream.read(16 + count * 28 * 28)
+    images = np.frombuffer(data, dtype=np.uint8, offset=16).reshape(count, 28, 28)
+    return images.astype(np.float32) / np.float32(255.0)
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory) -> list[Path]:
+    """Stand-ins of both presets, plus the trained weight files that exist."""
+    scratch = tmp_path_factory.mktemp("models")
+    found = [write_standin(name, scratch / f"{name}.npz", seed=i) for i, name in enumerate(PRESETS)]
+    for name in PRESETS:
+        real = REPO_ROOT / "weights" / f"{name}.npz"
+        if real.exists():
+            found.append(shutil.copy(real, scratch / f"trained-{name}.npz"))
+    return [Path(p) for p in found]
+
+
+def test_probabilities_match_cpython(tmp_path, models):
+    rng = np.random.default_rng(3)
+    inputs = {
+        "uniform": rng.random((16, 28, 28), dtype=np.float32),
+        "blank": np.zeros((1, 28, 28), np.float32),
+        "sparse": (rng.random((8, 28, 28)) > 0.9).astype(np.float32),
+    }
+    mnist = mnist_test_images(N_MNIST)
+    if mnist is not None:
+        inputs["mnist"] = mnist
+    for model in models:
+        shutil.copy(model, tmp_path / model.name)
+    np.savez(tmp_path / "inputs.npz", **inputs)
+
+    predict_all = runpy.run_path(str(PREDICT))["predict_all"]
+    names = [m.name for m in models]
+    model_paths = [str(tmp_path / n) for n in names]
+    predict_all(str(tmp_path / "inputs.npz"), str(tmp_path / "cpython.npz"), model_paths)
+    done = run_in_pyodide(
+        PREDICT,
+        f"{SCRATCH}/inputs.npz",
+        f"{SCRATCH}/pyodide.npz",
+        *[f"{SCRATCH}/{n}" for n in names],
+        scratch=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+
+    with np.load(tmp_path / "cpython.npz") as ours, np.load(tmp_path / "pyodide.npz") as theirs:
+        assert sorted(ours.files) == sorted(theirs.files)
+        assert len(ours.files) == len(models) * len(inputs)
+        for key in ours.files:
+            assert theirs[key].dtype == np.float32 and theirs[key].shape == ours[key].shape
+            diff = float(np.abs(theirs[key] - ours[key]).max())
+            assert diff <= 1e-6, f"{key}: max abs diff {diff}"
+
+
+CORRUPTIONS = {
+    "truncated": lambda data: data[: len(data) // 2],
+    "garbage": lambda data: bytes(np.random.default_rng(0).integers(0, 256, 4096, np.uint8)),
+    "flipped": lambda data: data[:200] + bytes(b ^ 0xFF for b in data[200:400]) + data[400:],
+    "empty": lambda data: b"",
+}
+
+LOAD_ALL = """
+import json, os, sys
+from recognizer.network import ModelFileError, load_network
+
+outcome = {}
+for name in sorted(os.listdir(sys.argv[1])):
+    try:
+        load_network(os.path.join(sys.argv[1], name))
+        outcome[name] = "loaded"
+    except ModelFileError as error:
+        outcome[name] = "ModelFileError"
+print(json.dumps(outcome))
+"""
+
+
+def test_corrupt_files_raise_model_file_error(tmp_path, models):
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    data = models[0].read_bytes()
+    for name, damage in CORRUPTIONS.items():
+        (corrupt / f"{name}.npz").write_bytes(damage(data))
+    (corrupt / "intact.npz").write_bytes(data)
+    expected = {}
+    for path in sorted(corrupt.iterdir()):
+        try:
+            load_network(path)
+            expected[path.name] = "loaded"
+        except ModelFileError:
+            expected[path.name] = "ModelFileError"
+    damaged = {f"{name}.npz": "ModelFileError" for name in CORRUPTIONS}
+    assert expected == {**damaged, "intact.npz": "loaded"}
+
+    script = tmp_path / "load_all.py"
+    script.write_text(LOAD_ALL)
+    done = run_in_pyodide(script, f"{SCRATCH}/corrupt", scratch=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == expected
