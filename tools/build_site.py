@@ -1,0 +1,263 @@
+"""Assemble the deployable static site from web/, the weights and the pinned runtimes.
+
+``python -m tools.build_site [--out site] [--wheels DIR] [--model default]``
+
+Layout of the output folder (everything same-origin, nothing fetched from a CDN)::
+
+    index.html  *.js  style.css  main.py ...  every file of web/ (no caches)
+    pyscript.toml            web/pyscript.toml plus a generated [files] table
+    site.json                model path, size and sha256; runtime versions
+    recognizer/*.py          in-page Python package (listed in [files])
+    model/<name>.npz, .json  the network and its model card
+    pyscript/                core.js, core.css and the chunks the page imports
+    pyodide/                 runtime, pyodide-lock.json and the four wheels beside it
+
+``site.json`` records the model's path, size and sha256 and the runtime versions, so the
+page can check what it downloads. Wheels come from ``--wheels`` or ``$PYODIDE_WHEELS``,
+otherwise from the official Pyodide distribution; every wheel must match the sha256 in
+``pyodide-lock.json`` or the build stops with :class:`BuildError`.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+import tomllib
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "PYODIDE_FILES",
+    "PYODIDE_PACKAGES",
+    "BuildError",
+    "SiteInfo",
+    "build_site",
+    "main",
+    "pyscript_chunks",
+    "sha256_file",
+]
+
+ROOT = Path(__file__).resolve().parent.parent
+SKIPPED_PARTS = {"__pycache__", ".DS_Store"}  # never copied from web/
+PYODIDE_FILES = (
+    "pyodide.mjs",
+    "pyodide.asm.js",
+    "pyodide.asm.wasm",
+    "python_stdlib.zip",
+    "pyodide-lock.json",
+)
+PYODIDE_PACKAGES = ("numpy", "pillow", "micropip", "packaging")
+PYODIDE_CDN = "https://cdn.jsdelivr.net/pyodide/v{version}/full/{file_name}"
+# Lazily imported PyScript chunks the page uses: the error plugin (kept even when
+# disabled, to route errors off the DOM) and the TOML parsers for pyscript.toml.
+PAGE_CHUNK_PREFIXES = ("error", "toml")
+IMPORT_RE = re.compile(r"""(?:\bfrom|\bimport)\s*\(?\s*["']\./([\w.-]+\.js)["']""")
+CHUNK_RE = re.compile(r"^(?P<prefix>[\w-]+?)-[\w-]{8}\.js$")
+
+
+class BuildError(RuntimeError):
+    """The site cannot be built: a missing input or a file that fails its checksum."""
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """What a build produced: the output folder and the page's manifest (site.json)."""
+
+    out: Path
+    manifest: dict
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def pyscript_chunks(dist: Path) -> list[str]:
+    """File names under @pyscript/core/dist that the page loads.
+
+    Follows static imports from core.js, plus the lazily imported chunks whose name
+    starts with one of PAGE_CHUNK_PREFIXES (editor, terminal, game, zip and
+    CodeMirror/xterm chunks are left out; the page's pyscript.toml disables them).
+    """
+    needed: list[str] = []
+    pending = ["core.js"]
+    while pending:
+        name = pending.pop()
+        if name in needed:
+            continue
+        path = dist / name
+        if not path.is_file():
+            raise BuildError(f"PyScript chunk {name} is missing from {dist} (run npm ci)")
+        needed.append(name)
+        source = path.read_text(encoding="utf-8")
+        static = {m.group(1) for m in IMPORT_RE.finditer(source) if "(" not in m.group(0)}
+        dynamic = {m.group(1) for m in IMPORT_RE.finditer(source)} - static
+        pending.extend(static)
+        for chunk in dynamic:
+            match = CHUNK_RE.match(chunk)
+            if match and match.group("prefix") in PAGE_CHUNK_PREFIXES:
+                pending.append(chunk)
+    return sorted(needed)
+
+
+def _copy(src: Path, dst: Path) -> None:
+    if not src.is_file():
+        raise BuildError(f"missing input file: {src}")
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dst)
+
+
+def _page_files(web: Path) -> list[Path]:
+    """Every file under web/ except caches and pyscript.toml (the build renders that)."""
+    return sorted(
+        path
+        for path in web.rglob("*")
+        if path.is_file()
+        and path.suffix != ".pyc"
+        and not SKIPPED_PARTS.intersection(path.relative_to(web).parts)
+        and path.relative_to(web).as_posix() != "pyscript.toml"
+    )
+
+
+def _fetch_wheel(file_name: str, version: str, wheels: Path | None, dst: Path) -> None:
+    """Copy a wheel from ``wheels`` or download it from the official distribution."""
+    if wheels is not None:
+        _copy(wheels / file_name, dst)
+        return
+    url = PYODIDE_CDN.format(version=version, file_name=file_name)
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response, open(dst, "wb") as out:
+            shutil.copyfileobj(response, out)
+    except OSError as error:
+        raise BuildError(
+            f"cannot download {url} ({error}); pass --wheels DIR or set PYODIDE_WHEELS"
+        ) from error
+
+
+def _add_wheels(lock_path: Path, wheels: Path | None, dst_dir: Path) -> list[str]:
+    lock = json.loads(lock_path.read_text(encoding="utf-8"))
+    version = lock["info"]["version"]
+    names = []
+    for package in PYODIDE_PACKAGES:
+        entry = lock["packages"][package]
+        dst = dst_dir / entry["file_name"]
+        _fetch_wheel(entry["file_name"], version, wheels, dst)
+        actual = sha256_file(dst)
+        if actual != entry["sha256"]:
+            dst.unlink()
+            raise BuildError(
+                f"wheel {entry['file_name']} does not match pyodide-lock.json: "
+                f"sha256 {actual}, expected {entry['sha256']}"
+            )
+        names.append(entry["file_name"])
+    return names
+
+
+def _pyscript_toml(source: Path, modules: list[str]) -> str:
+    """The page's pyscript.toml with a [files] table listing the recognizer modules."""
+    text = source.read_text(encoding="utf-8")
+    config = tomllib.loads(text)
+    if "files" in config:
+        raise BuildError(f"{source} must not define [files]; the build writes that table")
+    entries = "".join(f'"./recognizer/{name}" = "./recognizer/{name}"\n' for name in modules)
+    return text.rstrip("\n") + "\n\n[files]\n" + entries
+
+
+def build_site(
+    out: Path,
+    wheels: Path | None = None,
+    model: str = "default",
+    root: Path = ROOT,
+    weights_dir: Path | None = None,
+) -> SiteInfo:
+    """Build the site into ``out`` (replaced if it exists) and return what was written.
+
+    wheels : folder with the Pyodide wheels, or None to download them.
+    model : weights preset name: <weights_dir>/<model>.npz and <model>.json (model card).
+    weights_dir : folder of the presets; default <root>/weights.
+    Raises BuildError on a missing input or a wheel whose sha256 does not match.
+    """
+    web = root / "web"
+    dist = root / "node_modules" / "@pyscript" / "core" / "dist"
+    pyodide = root / "node_modules" / "pyodide"
+    weights_dir = weights_dir or root / "weights"
+    weights = weights_dir / f"{model}.npz"
+    card = weights_dir / f"{model}.json"
+    for path in (dist, pyodide, weights):
+        if not path.exists():
+            raise BuildError(f"missing input: {path}")
+    staging = out.with_name(out.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        for path in _page_files(web):
+            _copy(path, staging / path.relative_to(web))
+        modules = sorted(p.name for p in (web / "recognizer").glob("*.py"))
+        (staging / "pyscript.toml").write_text(
+            _pyscript_toml(web / "pyscript.toml", modules), encoding="utf-8"
+        )
+        for name in [*pyscript_chunks(dist), "core.css"]:
+            _copy(dist / name, staging / "pyscript" / name)
+        for name in PYODIDE_FILES:
+            _copy(pyodide / name, staging / "pyodide" / name)
+        wheel_names = _add_wheels(pyodide / "pyodide-lock.json", wheels, staging / "pyodide")
+        _copy(weights, staging / "model" / f"{model}.npz")
+        if card.is_file():
+            _copy(card, staging / "model" / f"{model}.json")
+        manifest = {
+            "model": {
+                "name": model,
+                "path": f"model/{model}.npz",
+                "bytes": weights.stat().st_size,
+                "sha256": sha256_file(weights),
+                "card": f"model/{model}.json" if card.is_file() else None,
+            },
+            "pyodide": json.loads((pyodide / "package.json").read_text())["version"],
+            "pyscript": json.loads((dist.parent / "package.json").read_text())["version"],
+            "wheels": wheel_names,
+        }
+        (staging / "site.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(out, ignore_errors=True)
+    staging.rename(out)
+    return SiteInfo(out=out, manifest=manifest)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry; returns the process exit status."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "site", help="output folder")
+    parser.add_argument(
+        "--wheels",
+        type=Path,
+        default=Path(os.environ["PYODIDE_WHEELS"]) if os.environ.get("PYODIDE_WHEELS") else None,
+        help="folder with the Pyodide wheels (default $PYODIDE_WHEELS, else download)",
+    )
+    parser.add_argument("--model", default="default", help="weights preset name")
+    parser.add_argument("--weights-dir", type=Path, help="folder of weight presets (./weights)")
+    args = parser.parse_args(argv)
+    try:
+        info = build_site(
+            args.out, wheels=args.wheels, model=args.model, weights_dir=args.weights_dir
+        )
+    except BuildError as error:
+        print(f"build failed: {error}", file=sys.stderr)
+        return 1
+    files = [p for p in info.out.rglob("*") if p.is_file()]
+    total = sum(p.stat().st_size for p in files)
+    print(f"built {info.out}: {len(files)} files, {total / 1e6:.1f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
