@@ -1,0 +1,221 @@
+// Page controller: loading progress, error banner, input (drawing, upload, drop, paste,
+// keys) and scheduling of recognition. Python (main.py) imports this module through
+// pyscript.toml [js_modules.main] and calls the exported functions below.
+//
+// Readiness hook: <html data-app-state="loading|ready|error">.
+
+import { DrawingPad } from "./pad.js";
+import { ResultView } from "./view.js";
+
+const STEPS = {
+  runtime: "Downloading the Python runtime…",
+  packages: "Loading NumPy and Pillow…",
+  model: "Loading the network…",
+};
+const THROTTLE_MS = 120; // live predictions while drawing: at most one per interval
+const START_TIMEOUT_MS = 180_000; // give up waiting for start-up after this long
+// Larger files are refused unread; mirrors recognizer.preprocess.MAX_IMAGE_BYTES.
+export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+
+const $ = (id) => document.getElementById(id);
+const root = document.documentElement;
+const view = new ResultView(document);
+const pad = new DrawingPad($("pad"), (kind) => schedule(kind !== "move"));
+const upload = $("upload");
+upload.disabled = true;
+
+let engine = null; // {canvas, image}: recognition functions handed over by main.py
+let timer = null;
+let lastRun = -Infinity;
+let pendingFinal = false;
+
+// ---- start-up ---------------------------------------------------------------------
+
+const manifest = fetch("./site.json").then((response) => {
+  if (!response.ok) throw new Error(`site.json: HTTP ${response.status}`);
+  return response.json();
+});
+const model = manifest.then(async (info) => {
+  const response = await fetch(info.model.path);
+  if (!response.ok) throw new Error(`${info.model.path}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+});
+model.catch(() => {}); // reported when main.py awaits it
+
+/** Site manifest written by the build (model path, size, sha256; runtime versions). */
+export const siteInfo = () => manifest;
+
+/** The model file's bytes (fetched from page start, in parallel with the runtime). */
+export const modelBytes = () => model;
+
+/** Mark a loading step ("runtime", "packages", "model") as the current one. */
+export function setStep(step) {
+  if (root.dataset.appState !== "loading") return;
+  const names = Object.keys(STEPS);
+  const index = names.indexOf(step);
+  $("loading-text").textContent = STEPS[step];
+  $("loading-progress").value = index;
+  for (const item of document.querySelectorAll(".steps li")) {
+    const at = names.indexOf(item.dataset.step);
+    item.classList.toggle("done", at < index);
+    item.classList.toggle("active", at === index);
+  }
+}
+
+/** Start-up failed: show the banner instead of the progress. */
+export function fail(message) {
+  root.dataset.appState = "error";
+  $("loading").hidden = true;
+  $("banner-text").textContent = message;
+  $("banner").hidden = false;
+}
+
+/**
+ * main.py hands over its recognition functions; the page becomes ready.
+ * @param {(canvas: HTMLCanvasElement) => object} recognizeCanvas
+ * @param {(bytes: Uint8Array) => object} recognizeImage
+ */
+export function connect(recognizeCanvas, recognizeImage) {
+  engine = { canvas: recognizeCanvas, image: recognizeImage };
+  $("banner").hidden = true;
+  $("loading").hidden = true;
+  upload.disabled = false;
+  root.dataset.appState = "ready";
+  schedule(true);
+}
+
+setStep("runtime");
+new PerformanceObserver((list) => {
+  if (list.getEntries().some((entry) => entry.name.endsWith("/pyodide.asm.wasm"))) {
+    setStep("packages");
+  }
+}).observe({ type: "resource", buffered: true });
+addEventListener("py:progress", ({ detail }) => {
+  if (detail === "Loading files") setStep("model");
+});
+const loading = () => root.dataset.appState === "loading";
+// The last line of an error message: for a Python error, its type and text, no traceback.
+const reason = (error) => String(error?.message ?? error).trim().split("\n").at(-1).slice(0, 200);
+addEventListener(
+  "error",
+  (event) => {
+    if (!loading()) return;
+    const source = event.target?.src || event.target?.href;
+    fail(source ? `Could not load ${source}.` : `The recognizer failed to start: ${reason(event)}`);
+  },
+  true, // capture: resource load errors do not bubble
+);
+addEventListener("unhandledrejection", (event) => {
+  if (loading()) fail(`The recognizer failed to start: ${reason(event.reason)}`);
+});
+setTimeout(() => {
+  if (loading()) fail("The recognizer is taking too long to load. Check the connection and reload.");
+}, START_TIMEOUT_MS);
+$("reload").addEventListener("click", () => location.reload());
+
+// ---- recognition ------------------------------------------------------------------
+
+/** Run recognition soon: right away for a final state, else throttled while drawing. */
+function schedule(final) {
+  if (engine === null) return;
+  pendingFinal ||= final;
+  if (final) {
+    clearTimeout(timer);
+    timer = setTimeout(recognizeDrawing, 0);
+  } else if (timer === null) {
+    timer = setTimeout(recognizeDrawing, Math.max(0, lastRun + THROTTLE_MS - performance.now()));
+  }
+}
+
+function cancelScheduled() {
+  clearTimeout(timer);
+  timer = null;
+  pendingFinal = false;
+}
+
+function recognizeDrawing() {
+  const final = pendingFinal;
+  cancelScheduled();
+  lastRun = performance.now();
+  if (pad.isEmpty) {
+    view.empty(pad.version);
+    return;
+  }
+  pad.flush();
+  display(() => engine.canvas(pad.canvas), final);
+}
+
+function display(call, final) {
+  const version = pad.version;
+  let result;
+  try {
+    result = call();
+  } catch (error) {
+    console.warn("recognition failed", error);
+    view.error("Something went wrong while recognising. Please try again.", version);
+    return;
+  }
+  if (result.state === "empty") view.empty(version);
+  else if (result.state === "error") view.error(result.message, version);
+  else view.show(result, version, final);
+}
+
+async function recognizeFile(file) {
+  if (engine === null || !file) return;
+  if (file.size > MAX_UPLOAD_BYTES) {
+    const mb = (file.size / 1024 / 1024).toFixed(1);
+    view.error(`That file is too large (${mb} MB). Please use an image under 20 MB.`, pad.version);
+    return;
+  }
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  pad.clear(); // the result now describes the image, not a drawing
+  cancelScheduled();
+  display(() => engine.image(bytes), true);
+}
+
+// ---- controls ---------------------------------------------------------------------
+
+function clearAll() {
+  pad.clear();
+  schedule(true);
+}
+
+function undo() {
+  pad.undo();
+  schedule(true);
+}
+
+$("clear").addEventListener("click", clearAll);
+$("undo").addEventListener("click", undo);
+addEventListener("keydown", (event) => {
+  if (event.key === "Escape") {
+    clearAll();
+  } else if ((event.ctrlKey || event.metaKey) && !event.shiftKey && event.key.toLowerCase() === "z") {
+    event.preventDefault();
+    undo();
+  }
+});
+upload.addEventListener("change", () => {
+  recognizeFile(upload.files[0]);
+  upload.value = ""; // choosing the same file again fires "change" again
+});
+
+const area = $("pad-area");
+addEventListener("dragover", (event) => event.preventDefault()); // never navigate to a dropped file
+addEventListener("drop", (event) => event.preventDefault());
+area.addEventListener("dragover", (event) => {
+  event.dataTransfer.dropEffect = "copy";
+  area.classList.add("dragging");
+});
+area.addEventListener("dragleave", () => area.classList.remove("dragging"));
+area.addEventListener("drop", (event) => {
+  area.classList.remove("dragging");
+  recognizeFile(event.dataTransfer.files[0]);
+});
+addEventListener("paste", (event) => {
+  const item = [...event.clipboardData.items].find((entry) => entry.kind === "file");
+  if (item) {
+    event.preventDefault();
+    recognizeFile(item.getAsFile());
+  }
+});
