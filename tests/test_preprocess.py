@@ -1,0 +1,345 @@
+"""Canvas and image preprocessing: MNIST geometry, robustness, image file handling."""
+
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image, ImageDraw
+
+from recognizer import preprocess
+from recognizer.preprocess import (
+    ImageInputError,
+    ink_from_rgba,
+    mnist_from_image_bytes,
+    mnist_from_ink,
+)
+
+
+def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
+    """(row, column) centre of mass in pixel index coordinates."""
+    values = image.astype(np.float64)
+    index = np.arange(values.shape[0])
+    mass = values.sum()
+    return values.sum(axis=1) @ index / mass, values.sum(axis=0) @ index / mass
+
+
+def ink_box(image: np.ndarray, threshold: int = 64) -> tuple[int, int]:
+    """(height, width) of the pixels above threshold."""
+    rows = np.flatnonzero((image > threshold).any(axis=1))
+    cols = np.flatnonzero((image > threshold).any(axis=0))
+    return rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+
+
+def draw(width: int, height: int, shapes, brush: float) -> np.ndarray:
+    """A transparent RGBA canvas with opaque polylines, as ImageData: (H, W, 4) uint8."""
+    canvas = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    pen = ImageDraw.Draw(canvas)
+    for points in shapes:
+        pixels = [(x * width, y * height) for x, y in points]
+        pen.line(pixels, fill=(20, 20, 20, 255), width=round(brush), joint="curve")
+        for x, y in pixels:
+            pen.ellipse((x - brush / 2, y - brush / 2, x + brush / 2, y + brush / 2), fill="black")
+    return np.asarray(canvas)
+
+
+SEVEN = [[(0.3, 0.2), (0.7, 0.2), (0.42, 0.8)]]
+ZERO = [[(0.5 + 0.18 * np.cos(t), 0.5 + 0.3 * np.sin(t)) for t in np.linspace(0, 6.3, 40)]]
+ONE = [[(0.5, 0.15), (0.5, 0.85)]]
+DASH = [[(0.2, 0.5), (0.8, 0.5)]]
+
+
+def encode(image: Image.Image, fmt: str, **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **options)
+    return buffer.getvalue()
+
+
+# --- ink_from_rgba ---------------------------------------------------------------------------
+
+
+def test_ink_is_the_alpha_channel():
+    rgba = draw(120, 80, SEVEN, brush=6)
+    ink = ink_from_rgba(rgba)
+    assert ink.shape == (80, 120) and ink.dtype == np.uint8
+    np.testing.assert_array_equal(ink, rgba[:, :, 3])
+
+
+def test_ink_from_flat_buffer_matches_array():
+    rgba = draw(90, 60, SEVEN, brush=5)
+    flat = ink_from_rgba(rgba.tobytes(), width=90, height=60)
+    np.testing.assert_array_equal(flat, ink_from_rgba(rgba))
+
+
+@pytest.mark.parametrize(
+    ("data", "kwargs"),
+    [
+        (np.zeros((10, 10, 3), np.uint8), {}),
+        (np.zeros((10, 10, 4), np.float32), {}),
+        (bytes(10 * 10 * 4), {"width": 10, "height": 11}),
+        (bytes(400), {"width": 10}),
+    ],
+)
+def test_ink_rejects_wrong_buffers(data, kwargs):
+    with pytest.raises(ValueError):
+        ink_from_rgba(data, **kwargs)
+
+
+# --- mnist_from_ink geometry -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shapes", [SEVEN, ZERO, ONE, DASH], ids=["seven", "zero", "one", "dash"])
+@pytest.mark.parametrize("side", [280, 420, 560])
+def test_digit_is_centred_and_sized_like_mnist(shapes, side):
+    out = mnist_from_ink(ink_from_rgba(draw(side, side, shapes, brush=0.05 * side)))
+    assert out.shape == (28, 28) and out.dtype == np.uint8
+    assert out.max() == 255
+    row, col = centre_of_mass(out)
+    assert abs(row - 14) <= 0.5 and abs(col - 14) <= 0.5
+    assert max(ink_box(out)) in (19, 20, 21)
+
+
+def test_aspect_ratio_is_kept():
+    ink = np.zeros((400, 400), np.uint8)
+    ink[50:350, 150:250] = 255  # 300 tall, 100 wide: 3:1
+    height, width = ink_box(mnist_from_ink(ink), threshold=127)
+    assert abs(height - 20) <= 1
+    assert abs(width - 20 / 3) <= 1
+
+
+def test_wide_digit_fills_the_box_horizontally():
+    ink = np.zeros((300, 500), np.uint8)
+    ink[120:180, 40:460] = 255  # 60 tall, 420 wide
+    height, width = ink_box(mnist_from_ink(ink), threshold=127)
+    assert abs(width - 20) <= 1
+    assert abs(height - 20 * 60 / 420) <= 1
+
+
+def test_empty_canvas_gives_none():
+    assert mnist_from_ink(np.zeros((560, 560), np.uint8)) is None
+    faint = np.full((300, 300), preprocess.INK_THRESHOLD, np.uint8)  # at, not above, threshold
+    assert mnist_from_ink(faint) is None
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 500), (500, 3)])
+def test_tiny_canvases_work(shape):
+    out = mnist_from_ink(np.full(shape, 255, np.uint8))
+    assert out.shape == (28, 28) and out.max() == 255
+
+
+def test_single_dot_becomes_a_centred_blob():
+    ink = np.zeros((560, 560), np.uint8)
+    ink[100, 430] = 255
+    out = mnist_from_ink(ink)
+    row, col = centre_of_mass(out)
+    assert abs(row - 14) <= 0.5 and abs(col - 14) <= 0.5
+    assert all(abs(side - 20) <= 1 for side in ink_box(out, threshold=127))
+
+
+def test_full_canvas_becomes_a_centred_square():
+    out = mnist_from_ink(np.full((560, 560), 255, np.uint8))
+    assert all(abs(side - 20) <= 1 for side in ink_box(out, threshold=127))
+    assert out[0, 0] == 0 and out[27, 27] == 0
+    assert out[9:19, 9:19].min() > 200  # the inside stays solid
+
+
+def test_digit_position_and_size_on_canvas_do_not_matter():
+    big = mnist_from_ink(ink_from_rgba(draw(560, 560, ZERO, brush=28)))
+    small_rgba = draw(140, 140, ZERO, brush=7)
+    shifted = np.zeros((560, 560, 4), np.uint8)
+    shifted[400:540, 10:150] = small_rgba  # same digit, a quarter the size, in a corner
+    small = mnist_from_ink(ink_from_rgba(shifted))
+    difference = np.abs(big.astype(int) - small.astype(int))
+    assert difference.mean() < 6
+
+
+def test_huge_canvas_is_reduced():
+    out = mnist_from_ink(ink_from_rgba(draw(3000, 3000, SEVEN, brush=150)))
+    row, col = centre_of_mass(out)
+    assert abs(row - 14) <= 0.5 and abs(col - 14) <= 0.5
+    assert max(ink_box(out)) in (19, 20, 21)
+
+
+def test_thin_strokes_are_brought_to_full_intensity():
+    ink = np.zeros((560, 560), np.uint8)
+    ink[40:520, 279:281] = 90  # a faint two-pixel "1"
+    out = mnist_from_ink(ink)
+    assert out.max() == 255
+    assert abs(centre_of_mass(out)[1] - 14) <= 0.5
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "dpr"), [(280, 280, 1), (280, 280, 1.5), (300, 200, 2)]
+)
+def test_non_square_and_dpr_canvases_agree(width, height, dpr):
+    side = min(width, height)
+    reference = mnist_from_ink(ink_from_rgba(draw(side, side, ZERO, brush=0.06 * side)))
+    w, h = round(width * dpr), round(height * dpr)
+    canvas = np.zeros((h, w, 4), np.uint8)
+    digit_side = round(side * dpr)
+    canvas[:digit_side, w - digit_side :] = draw(
+        digit_side, digit_side, ZERO, brush=0.06 * digit_side
+    )
+    out = mnist_from_ink(ink_from_rgba(canvas))
+    assert np.abs(out.astype(int) - reference.astype(int)).mean() < 6
+
+
+def test_off_centre_mass_is_clamped_inside_the_field():
+    ink = np.zeros((200, 200), np.uint8)
+    ink[0:200, 0:20] = 255
+    ink[0:10, 20:200] = 255  # heavy left column, thin top bar: mass far from the box centre
+    out = mnist_from_ink(ink)
+    assert out.shape == (28, 28)
+    assert (out[:, 0] == 0).all() or (out[0, :] == 0).all()  # nothing pushed off the field
+
+
+def test_rejects_non_uint8_ink():
+    with pytest.raises(ValueError):
+        mnist_from_ink(np.zeros((28, 28), np.float32))
+    with pytest.raises(ValueError):
+        mnist_from_ink(np.zeros((28, 28, 1), np.uint8))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    height=st.integers(1, 120),
+    width=st.integers(1, 120),
+    seed=st.integers(0, 2**32 - 1),
+    density=st.floats(0, 1),
+)
+def test_random_canvases_never_raise(height, width, seed, density):
+    rng = np.random.default_rng(seed)
+    ink = np.where(rng.random((height, width)) < density, rng.integers(0, 256, (height, width)), 0)
+    out = mnist_from_ink(ink.astype(np.uint8))
+    if out is None:
+        assert (ink <= preprocess.INK_THRESHOLD).all()
+    else:
+        assert out.shape == (28, 28) and out.dtype == np.uint8 and out.max() == 255
+
+
+# --- mnist_from_image_bytes ------------------------------------------------------------------
+
+
+def paper_digit(size=(200, 240)) -> Image.Image:
+    """Dark ink on light paper, RGB."""
+    image = Image.new("RGB", size, (235, 232, 225))
+    pen = ImageDraw.Draw(image)
+    w, h = size
+    pen.line(
+        [(0.3 * w, 0.2 * h), (0.7 * w, 0.2 * h), (0.42 * w, 0.8 * h)], fill=(30, 30, 60), width=12
+    )
+    return image
+
+
+def test_png_dark_on_light_is_inverted():
+    out = mnist_from_image_bytes(encode(paper_digit(), "PNG"))
+    assert out.shape == (28, 28) and out.dtype == np.uint8
+    assert out[0].max() == 0 and out[:, 0].max() == 0  # background black
+    assert out.max() == 255
+    row, col = centre_of_mass(out)
+    assert abs(row - 14) <= 0.5 and abs(col - 14) <= 0.5
+
+
+def test_jpeg_matches_png():
+    png = mnist_from_image_bytes(encode(paper_digit(), "PNG"))
+    jpeg = mnist_from_image_bytes(encode(paper_digit(), "JPEG", quality=70))
+    assert np.abs(png.astype(int) - jpeg.astype(int)).mean() < 6
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "BMP", "WEBP"])
+def test_other_formats_are_read(fmt):
+    reference = mnist_from_image_bytes(encode(paper_digit(), "PNG"))
+    out = mnist_from_image_bytes(encode(paper_digit(), fmt))
+    assert np.abs(out.astype(int) - reference.astype(int)).mean() < 8
+
+
+def test_light_on_dark_is_not_inverted():
+    mnist_like = Image.fromarray(255 - np.asarray(paper_digit().convert("L")))
+    out = mnist_from_image_bytes(encode(mnist_like, "PNG"))
+    reference = mnist_from_image_bytes(encode(paper_digit(), "PNG"))
+    assert np.abs(out.astype(int) - reference.astype(int)).mean() < 4
+
+
+@pytest.mark.parametrize("ink_colour", [(0, 0, 0, 255), (255, 255, 255, 255)])
+def test_rgba_transparent_background_either_ink_colour(ink_colour):
+    canvas = Image.fromarray(draw(200, 200, SEVEN, brush=12)[:, :, 3])  # alpha as mask
+    image = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
+    image.paste(Image.new("RGBA", (200, 200), ink_colour), mask=canvas)
+    out = mnist_from_image_bytes(encode(image, "PNG"))
+    reference = mnist_from_ink(np.asarray(canvas))
+    assert np.abs(out.astype(int) - reference.astype(int)).mean() < 6
+
+
+def test_exif_orientation_is_applied():
+    upright = paper_digit()
+    stored = upright.transpose(Image.Transpose.ROTATE_90)  # orientation 6 rotates it back
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    out = mnist_from_image_bytes(encode(stored, "JPEG", quality=95, exif=exif.tobytes()))
+    reference = mnist_from_image_bytes(encode(upright, "JPEG", quality=95))
+    assert np.abs(out.astype(int) - reference.astype(int)).mean() < 6
+
+
+def test_noisy_photo_background_is_removed():
+    rng = np.random.default_rng(0)
+    grey = np.asarray(paper_digit((400, 400)).convert("L")).astype(int)
+    noisy = np.clip(grey + rng.normal(0, 12, grey.shape), 0, 255).astype(np.uint8)
+    out = mnist_from_image_bytes(encode(Image.fromarray(noisy), "PNG"))
+    reference = mnist_from_image_bytes(encode(paper_digit((400, 400)), "PNG"))
+    assert np.abs(out.astype(int) - reference.astype(int)).mean() < 6
+
+
+def test_blank_image_has_no_digit():
+    with pytest.raises(ImageInputError, match="No digit"):
+        mnist_from_image_bytes(encode(Image.new("L", (64, 64), 200), "PNG"))
+
+
+def test_empty_file():
+    with pytest.raises(ImageInputError, match="empty"):
+        mnist_from_image_bytes(b"")
+
+
+def test_not_an_image():
+    with pytest.raises(ImageInputError, match="not an image"):
+        mnist_from_image_bytes(b"%PDF-1.4 this is not a picture" * 10)
+
+
+def test_truncated_image():
+    data = encode(paper_digit(), "PNG")
+    with pytest.raises(ImageInputError, match="could not be decoded"):
+        mnist_from_image_bytes(data[: len(data) // 2])
+
+
+def test_oversize_file_is_refused_unread():
+    with pytest.raises(ImageInputError, match="larger than 20 MB"):
+        mnist_from_image_bytes(bytes(preprocess.MAX_IMAGE_BYTES + 1))
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header claims width x height grey pixels; the pixel data is tiny."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 16))
+
+
+@pytest.mark.parametrize("side", [7000, 10_000, 60_000])  # 49 MP, 100 MP (bomb), 3.6 GP (bomb)
+def test_too_many_pixels_is_refused_before_decoding(side):
+    with pytest.raises(ImageInputError, match="too large"):
+        mnist_from_image_bytes(png_header_only(side, side))
+
+
+def test_mnist_image_round_trip_is_stable():
+    digit = mnist_from_ink(ink_from_rgba(draw(280, 280, ZERO, brush=16)))
+    again = mnist_from_image_bytes(encode(Image.fromarray(digit), "PNG"))
+    row, col = centre_of_mass(again)
+    assert abs(row - 14) <= 0.5 and abs(col - 14) <= 0.5
+    assert np.abs(np.subtract(ink_box(again), ink_box(digit))).max() <= 2
+    assert np.corrcoef(again.ravel(), digit.ravel())[0, 1] > 0.9

@@ -1,0 +1,250 @@
+"""Turn a drawing or an image into an MNIST-style 28x28 digit.
+
+MNIST digits are white ink on black, scaled so the longest side of the digit's
+bounding box is 20 pixels (aspect ratio kept), anti-aliased, and placed in a
+28x28 field so that the ink's centre of mass is at pixel (14, 14) (row, column
+index coordinates, as measured on the MNIST test set). This module reproduces
+that: :func:`mnist_from_ink` does the geometry, :func:`ink_from_rgba` reads the
+page's canvas, :func:`mnist_from_image_bytes` reads an uploaded image file.
+
+Everything is NumPy and Pillow, so the module runs unchanged under Pyodide.
+"""
+
+import io
+import warnings
+
+import numpy as np
+from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
+
+from .input_spec import IMAGE_SIZE
+
+__all__ = [
+    "BOX_SIZE",
+    "CENTRE",
+    "INK_THRESHOLD",
+    "MAX_IMAGE_BYTES",
+    "MAX_IMAGE_PIXELS",
+    "ImageInputError",
+    "ink_from_rgba",
+    "mnist_from_image_bytes",
+    "mnist_from_ink",
+]
+
+BOX_SIZE = 20  # longest side of the digit's bounding box in the output, pixels
+CENTRE = 14.0  # target centre of mass, output pixel index coordinates (row and column)
+INK_THRESHOLD = 24  # ink values above this (0..255) define the bounding box
+EDGE_GAP = 0.0  # least gap between the digit's bounding box and the 28x28 border, pixels
+MAX_IMAGE_BYTES = 20 * 1024 * 1024  # largest accepted image file
+MAX_IMAGE_PIXELS = 40_000_000  # largest accepted image, width x height
+WORK_SIDE = 1024  # uploaded images are reduced to at most this side before analysis
+DENOISE_MIN_SIDE = 64  # images at least this small side get a 3x3 median filter
+MIN_CONTRAST = 40  # ink must stand this far (0..255) above the background
+BACKGROUND_CUT = 0.25  # at most this fraction of the ink contrast is cut as background
+NOISE_CUT = 3.0  # background noise below this many standard deviations is cut
+NOISE_FLOOR = 8.0  # and always this much (0..255) above the background level
+RESAMPLE = Image.Resampling.LANCZOS  # anti-aliasing filter of the final resampling
+FILTER_SUPPORT = 3.0  # the filter's reach, in output pixels
+
+
+class ImageInputError(ValueError):
+    """An uploaded file cannot be turned into a digit; the message is for the user."""
+
+
+def ink_from_rgba(
+    rgba: np.ndarray | bytes | memoryview, width: int | None = None, height: int | None = None
+) -> np.ndarray:
+    """Return the ink of a canvas drawn with opaque strokes on a transparent background.
+
+    rgba : ndarray (H, W, 4) uint8 (ImageData, device pixels), or a flat buffer of
+        H * W * 4 bytes together with ``width`` and ``height``
+    returns : ndarray (H, W) uint8, the alpha channel (0 = no ink, 255 = full ink)
+    Raises ValueError when the shape or size does not match.
+    """
+    if width is not None or height is not None:
+        if width is None or height is None:
+            raise ValueError("give both width and height with a flat buffer")
+        flat = np.frombuffer(rgba, dtype=np.uint8) if not isinstance(rgba, np.ndarray) else rgba
+        if flat.size != width * height * 4:
+            raise ValueError(f"buffer has {flat.size} bytes, expected {width}x{height}x4")
+        rgba = flat.reshape(height, width, 4)  # (H, W, 4)
+    pixels = np.asarray(rgba)
+    if pixels.ndim != 3 or pixels.shape[2] != 4 or pixels.dtype != np.uint8:
+        raise ValueError(f"expected (H, W, 4) uint8 RGBA, got {pixels.dtype} {pixels.shape}")
+    return np.ascontiguousarray(pixels[:, :, 3])  # (H, W)
+
+
+def mnist_from_ink(ink: np.ndarray) -> np.ndarray | None:
+    """Size-normalise and centre a white-on-black drawing the way MNIST was made.
+
+    ink : ndarray (H, W) uint8, 0 = background, 255 = full ink; any size >= 1x1
+    returns : ndarray (28, 28) uint8 with the digit's longest side 20 px, its centre
+        of mass at (14, 14) unless that would push it within 1 px of the border, and
+        its brightest pixel 255; None when no pixel exceeds INK_THRESHOLD.
+    Raises ValueError for an array that is not 2-D uint8.
+    """
+    ink = np.asarray(ink)
+    if ink.ndim != 2 or ink.dtype != np.uint8:
+        raise ValueError(f"expected (H, W) uint8 ink, got {ink.dtype} {ink.shape}")
+    mask = ink > INK_THRESHOLD  # (H, W)
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(mask.any(axis=0))
+    crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.float32)  # (h, w)
+    height, width = crop.shape
+    # Centre of mass in continuous coordinates (pixel i spans [i, i + 1)).
+    mass = crop.sum(dtype=np.float64)
+    com_y = float(crop.sum(axis=1) @ np.arange(height)) / mass + 0.5
+    com_x = float(crop.sum(axis=0) @ np.arange(width)) / mass + 0.5
+
+    work, unit = _working_copy(crop)  # (h', w'); one working pixel = `unit` crop pixels
+    height, width = height / unit, width / unit
+    com_y, com_x = com_y / unit, com_x / unit
+    scale = BOX_SIZE / max(height, width)  # output pixels per working pixel, <= 1
+    span = IMAGE_SIZE / scale  # the 28x28 field's side, working pixels
+    # Where the field starts (working pixels) so that the mass centre lands on CENTRE.
+    top = _clamp(com_y - (CENTRE + 0.5) / scale, height, span)
+    left = _clamp(com_x - (CENTRE + 0.5) / scale, width, span)
+
+    # Pad with zeros so the field and the filter's reach lie inside the image.
+    reach = int(np.ceil(FILTER_SUPPORT / scale)) + 1
+    pad_top = int(np.ceil(-top)) + reach
+    pad_left = int(np.ceil(-left)) + reach
+    pad_bottom = max(0, int(np.ceil(top + span)) - work.shape[0]) + reach
+    pad_right = max(0, int(np.ceil(left + span)) - work.shape[1]) + reach
+    padded = np.pad(work, ((pad_top, pad_bottom), (pad_left, pad_right)))  # (H', W')
+    box = (left + pad_left, top + pad_top, left + pad_left + span, top + pad_top + span)
+    field = Image.fromarray(padded).resize((IMAGE_SIZE, IMAGE_SIZE), RESAMPLE, box=box)
+    out = np.clip(np.asarray(field, dtype=np.float32), 0.0, None)  # (28, 28)
+    peak = float(out.max())
+    if peak <= 0.0:
+        return None
+    return np.rint(out * (255.0 / peak)).astype(np.uint8)  # (28, 28)
+
+
+def _working_copy(crop: np.ndarray) -> tuple[np.ndarray, float]:
+    """Bring a crop to between 1x and 2x the output box size, keeping pixels as squares.
+
+    Small crops are enlarged by repeating pixels, large ones reduced by block means.
+    crop : (h, w) float32
+    returns : (h', w') float32 and the crop pixels per working pixel
+    """
+    longest = max(crop.shape)
+    if longest < BOX_SIZE:
+        k = -(-BOX_SIZE // longest)  # ceil
+        return np.repeat(np.repeat(crop, k, axis=0), k, axis=1), 1.0 / k  # (h k, w k)
+    f = longest // (2 * BOX_SIZE)
+    if f <= 1:
+        return crop, 1.0
+    h, w = crop.shape
+    blocks = np.pad(crop, ((0, -h % f), (0, -w % f)))  # (f hb, f wb)
+    blocks = blocks.reshape(blocks.shape[0] // f, f, blocks.shape[1] // f, f)
+    return blocks.mean(axis=(1, 3), dtype=np.float32), float(f)  # (hb, wb)
+
+
+def _clamp(start: float, extent: int, span: float) -> float:
+    """Clamp the field's start (crop pixels) so [0, extent) keeps EDGE_GAP inside the field."""
+    gap = EDGE_GAP * span / IMAGE_SIZE
+    return min(max(start, extent + gap - span), -gap)
+
+
+def mnist_from_image_bytes(data: bytes) -> np.ndarray:
+    """Read an image file (PNG, JPEG, GIF, WebP, BMP, ...) and return its digit MNIST-style.
+
+    Handles EXIF orientation, transparency (composited on a contrasting background),
+    colour (to grey) and dark ink on light paper (inverted). Faint background noise
+    is removed before :func:`mnist_from_ink`.
+    data : the file's bytes
+    returns : ndarray (28, 28) uint8, white digit on black
+    Raises ImageInputError (a ValueError) with a short message for the user: empty
+    file, file too large, not an image, image too large, undecodable, no digit found.
+    """
+    if len(data) == 0:
+        raise ImageInputError("The file is empty.")
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ImageInputError(f"The file is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB.")
+    grey = _decode_grey(bytes(data))  # (H, W) uint8
+    ink = _ink_from_grey(grey)
+    digit = None if ink is None else mnist_from_ink(ink)
+    if digit is None:
+        raise ImageInputError("No digit found in the image.")
+    return digit
+
+
+def _decode_grey(data: bytes) -> np.ndarray:
+    """Decode the first frame to (H, W) uint8 grey, at most WORK_SIDE px a side.
+
+    The pixel count is checked from the header, before the pixels are decoded.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ImageInputError(_too_large_message()) from error
+    except UnidentifiedImageError as error:
+        raise ImageInputError("The file is not an image this page can read.") from error
+    except (OSError, ValueError, SyntaxError) as error:
+        raise ImageInputError("The image could not be decoded.") from error
+    width, height = image.size
+    if width * height > MAX_IMAGE_PIXELS:
+        raise ImageInputError(_too_large_message())
+    try:
+        image.draft("L", (WORK_SIDE, WORK_SIDE))  # JPEG: decode at a reduced scale
+        image = ImageOps.exif_transpose(image)
+        image = _to_grey_or_rgba(image)
+        image.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.BOX)
+        grey = _grey_array(image)
+    except (OSError, ValueError, SyntaxError, EOFError) as error:
+        raise ImageInputError("The image could not be decoded.") from error
+    return grey
+
+
+def _too_large_message() -> str:
+    return f"The image is too large (at most {MAX_IMAGE_PIXELS // 1_000_000} megapixels)."
+
+
+def _to_grey_or_rgba(image: Image.Image) -> Image.Image:
+    """Convert any mode to "L", or to "RGBA" when the image has transparency."""
+    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info:
+        return image.convert("RGBA")
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
+        values = np.asarray(image, dtype=np.float32)  # (H, W) wide-range grey
+        top = max(float(values.max()), 1.0)
+        return Image.fromarray(np.rint(np.clip(values, 0.0, None) * (255.0 / top)).astype(np.uint8))
+    return image.convert("L")
+
+
+def _grey_array(image: Image.Image) -> np.ndarray:
+    """(H, W) uint8 grey; transparent parts take the shade opposite to the opaque content."""
+    if image.mode == "L":
+        return np.asarray(image, dtype=np.uint8)  # (H, W)
+    grey = np.asarray(image.convert("L"), dtype=np.float32)  # (H, W)
+    alpha = np.asarray(image.getchannel("A"), dtype=np.float32) / 255.0  # (H, W)
+    weight = float(alpha.sum())
+    content = float((grey * alpha).sum()) / weight if weight > 0 else 0.0
+    background = 0.0 if content >= 128.0 else 255.0
+    flat = grey * alpha + background * (1.0 - alpha)  # (H, W)
+    return np.rint(flat).astype(np.uint8)
+
+
+def _ink_from_grey(grey: np.ndarray) -> np.ndarray | None:
+    """White-on-black ink from a grey image, background removed; None without contrast.
+
+    grey : (H, W) uint8. The border's median decides the polarity: a light border
+    means dark ink on light paper, which is inverted. The median is the background
+    level; values within a few noise deviations of it become 0, the rest is
+    stretched so the brightest ink is 255.
+    """
+    border = np.concatenate([grey[0], grey[-1], grey[1:-1, 0], grey[1:-1, -1]])
+    ink = 255 - grey if np.median(border) >= 128 else grey  # (H, W)
+    if min(ink.shape) >= DENOISE_MIN_SIDE:
+        ink = np.asarray(Image.fromarray(ink).filter(ImageFilter.MedianFilter(3)))
+    background = float(np.median(ink))
+    top = float(ink.max())
+    if top - background < MIN_CONTRAST:
+        return None
+    noise = 1.4826 * float(np.median(np.abs(ink.astype(np.float32) - background)))  # sigma
+    low = background + min(BACKGROUND_CUT * (top - background), NOISE_CUT * noise + NOISE_FLOOR)
+    stretched = (ink.astype(np.float32) - low) * (255.0 / (top - low))  # (H, W)
+    return np.rint(np.clip(stretched, 0.0, 255.0)).astype(np.uint8)
