@@ -1,0 +1,48 @@
+"""Training-time distortions: shape, dtype, determinism, identity when switched off."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("scipy")
+
+from training.augment import AugmentConfig, augment
+
+OFF = AugmentConfig(0.0, (1.0, 1.0), 0.0, 0.0, 0.0, 4.0, 0.0, 0.0)
+
+
+@pytest.fixture
+def digits():
+    """Blocky fake digits, (20, 28, 28) uint8."""
+    rng = np.random.default_rng(1)
+    images = np.zeros((20, 28, 28), np.uint8)
+    images[:, 6:22, 10:18] = rng.integers(100, 256, (20, 16, 8), dtype=np.uint8)
+    return images
+
+
+def test_deterministic_for_a_seed(digits):
+    a = augment(digits, np.random.default_rng(5), AugmentConfig())
+    b = augment(digits, np.random.default_rng(5), AugmentConfig())
+    c = augment(digits, np.random.default_rng(6), AugmentConfig())
+    assert a.dtype == np.uint8 and a.shape == digits.shape
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_no_distortion_is_identity(digits):
+    np.testing.assert_array_equal(augment(digits, np.random.default_rng(0), OFF), digits)
+
+
+def test_shift_moves_ink(digits):
+    config = AugmentConfig(0.0, (1.0, 1.0), 0.0, 3.0, 0.0, 4.0, 0.0, 0.0)
+    moved = augment(digits, np.random.default_rng(0), config)
+    assert not np.array_equal(moved, digits)
+    # A shift within the margin keeps the ink (bilinear resampling spreads, not loses, it).
+    np.testing.assert_allclose(moved.sum(axis=(1, 2)), digits.sum(axis=(1, 2)), rtol=0.02)
+
+
+def test_dilation_thickens_and_erosion_thins(digits):
+    always_dilate = AugmentConfig(0.0, (1.0, 1.0), 0.0, 0.0, 0.0, 4.0, 1.0, 0.0)
+    always_erode = AugmentConfig(0.0, (1.0, 1.0), 0.0, 0.0, 0.0, 4.0, 0.0, 1.0)
+    ink = (digits > 0).sum()
+    assert (augment(digits, np.random.default_rng(0), always_dilate) > 0).sum() > ink
+    assert (augment(digits, np.random.default_rng(0), always_erode) > 0).sum() < ink

@@ -1,0 +1,55 @@
+"""build_weights.py end to end: a quick run writes a loadable model file and a true card."""
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from recognizer.input_spec import to_network_input
+from recognizer.network import load_network
+from training.mnist import SHA256, load_mnist
+
+pytestmark = [pytest.mark.tensorflow, pytest.mark.slow]
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_build(*args: str) -> subprocess.CompletedProcess:
+    pytest.importorskip("tensorflow")
+    return subprocess.run(
+        [sys.executable, str(REPO_ROOT / "build_weights.py"), *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+
+
+def test_help_documents_the_options():
+    text = run_build("--help").stdout
+    for option in ("--preset", "--epochs", "--data-dir", "--out", "--seed", "--quick"):
+        assert option in text
+
+
+@pytest.mark.parametrize("preset", ["default", "seed"])
+def test_quick_run_writes_weights_and_card(preset, tmp_path, mnist_dir):
+    run_build("--preset", preset, "--quick", "--out", str(tmp_path), "--data-dir", str(mnist_dir))
+    weights, card_path = tmp_path / f"{preset}.npz", tmp_path / f"{preset}.json"
+    card = json.loads(card_path.read_text())
+    network = load_network(weights)
+    assert card["file_sha256"] == hashlib.sha256(weights.read_bytes()).hexdigest()
+    assert card["name"] == preset and card["data"]["subset"] is True
+    assert card["training"]["epochs"] == 1 and card["parameters"] > 0
+    assert card["data"]["sha256_decompressed"] == SHA256
+    # The card's accuracy is what the NumPy forward pass measures on the same subset.
+    data = load_mnist(mnist_dir, mirrors=[])
+    n = card["test_images"]
+    predicted = network.predict_proba(to_network_input(data.x_test[:n])).argmax(axis=1)
+    assert card["test_errors"] == int((predicted != data.y_test[:n]).sum())
+    assert card["test_accuracy"] > 0.5  # one epoch on 2,000 digits already learns
+    assert np.isclose(card["test_accuracy"], card["test_accuracy_keras"], atol=0.01)

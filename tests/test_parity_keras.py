@@ -1,0 +1,133 @@
+"""Keras model(x) and the NumPy forward pass agree, for random and committed weights."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("tensorflow")
+
+import keras
+
+from recognizer.input_spec import to_network_input
+from recognizer.network import load_network
+from training.export import (
+    ExportError,
+    count_macs,
+    count_parameters,
+    export_model,
+    keras_to_layers,
+    layers_to_keras,
+    read_model_file,
+)
+from training.mnist import load_mnist
+from training.models import build_model
+from training.parity_fixture import keras_outputs
+
+pytestmark = pytest.mark.tensorflow
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+N_IMAGES = 300
+TOLERANCE = 1e-5
+
+
+@pytest.fixture(scope="module")
+def test_inputs(mnist_dir):
+    """The first N_IMAGES MNIST test digits as network input, (N, 28, 28, 1) float32."""
+    return to_network_input(load_mnist(mnist_dir, mirrors=[]).x_test[:N_IMAGES])
+
+
+def randomise(model: keras.Model, seed: int) -> keras.Model:
+    """Give every bias and batch-norm statistic random values; sharpen the softmax layer."""
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            n = layer.moving_mean.shape[0]
+            layer.gamma.assign(rng.uniform(0.5, 1.5, n).astype(np.float32))
+            layer.beta.assign(rng.normal(0, 0.2, n).astype(np.float32))
+            layer.moving_mean.assign(rng.normal(0, 0.5, n).astype(np.float32))
+            layer.moving_variance.assign(rng.uniform(0.3, 2.0, n).astype(np.float32))
+        elif getattr(layer, "bias", None) is not None:
+            layer.bias.assign(rng.normal(0, 0.1, layer.bias.shape).astype(np.float32))
+        if getattr(layer, "activation", None) is keras.activations.softmax:
+            layer.kernel.assign(layer.kernel * 20.0)  # confident, varied outputs
+    return model
+
+
+@pytest.mark.parametrize("preset", ["default", "seed"])
+def test_random_weights_match_keras(preset, test_inputs, tmp_path):
+    model = randomise(build_model(preset), seed=len(preset))
+    path = tmp_path / f"{preset}.npz"
+    export_model(model, path, {"name": preset}, storage="float32")
+    expected = np.asarray(model(test_inputs, training=False))  # (N, 10)
+    got = load_network(path).predict_proba(test_inputs)  # (N, 10)
+    assert got.dtype == np.float32 and got.shape == (N_IMAGES, 10)
+    assert np.abs(got - expected).max() <= TOLERANCE
+    assert expected.max(axis=1).mean() > 0.3  # not a flat output that would match anything
+
+
+@pytest.mark.parametrize("preset", ["default", "seed"])
+def test_committed_weights_match_keras(preset, test_inputs):
+    path = REPO_ROOT / "weights" / f"{preset}.npz"
+    expected = keras_outputs(path, test_inputs)  # Keras holding the stored (rounded) weights
+    got = load_network(path).predict_proba(test_inputs)
+    assert np.abs(got - expected).max() <= TOLERANCE
+
+
+def test_fixture_is_current():
+    """The TensorFlow-free fixture still describes the committed default weights."""
+    fixture = np.load(REPO_ROOT / "tests" / "fixtures" / "keras_outputs_default.npz")
+    path = REPO_ROOT / "weights" / "default.npz"
+    np.testing.assert_allclose(keras_outputs(path, fixture["inputs"]), fixture["probs"], atol=1e-6)
+
+
+def test_batch_norm_is_folded_and_counts_are_right():
+    model = randomise(build_model("default"), seed=3)
+    entries, arrays = keras_to_layers(model)
+    assert [e["type"] for e in entries] == [
+        "conv2d", "max_pool2d", "conv2d", "max_pool2d", "conv2d", "flatten", "dropout", "dense",
+    ]  # fmt: skip
+    assert [e.get("activation") for e in entries if "name" in e] == ["relu"] * 3 + ["softmax"]
+    assert (
+        count_macs(entries, arrays)
+        == 24 * 24 * 20 * 25 + 10 * 10 * 40 * 180 + 9 * 80 * 360 + 720 * 10
+    )
+    assert count_parameters(arrays) == (25 * 20 + 20) + (180 * 40 + 40) + (360 * 80 + 80) + 7210
+
+
+def test_file_round_trips_through_keras(tmp_path):
+    model = randomise(build_model("default"), seed=4)
+    path = tmp_path / "m.npz"
+    export_model(model, path, {}, storage="float16")
+    entries, arrays, _ = read_model_file(path)
+    assert all(value.dtype == np.float16 for value in arrays.values())
+    x = np.random.default_rng(0).random((8, 28, 28, 1), dtype=np.float32)
+    rebuilt = np.asarray(layers_to_keras(entries, arrays)(x))
+    assert np.abs(rebuilt - load_network(path).predict_proba(x)).max() <= TOLERANCE
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        keras.layers.LeakyReLU(),
+        keras.layers.Conv2D(4, 3, dilation_rate=2),
+        keras.layers.Conv2D(4, 3, activation="tanh"),
+        keras.layers.MaxPooling2D(2, padding="same"),
+    ],
+)
+def test_unsupported_layers_are_refused(layer):
+    model = keras.Sequential([keras.Input((28, 28, 1)), layer, keras.layers.Flatten()])
+    with pytest.raises(ExportError):
+        keras_to_layers(model)
+
+
+def test_batch_norm_after_activation_is_refused():
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Conv2D(4, 3, activation="relu"),
+            keras.layers.BatchNormalization(),
+        ]
+    )
+    with pytest.raises(ExportError, match="batch norm must follow"):
+        keras_to_layers(model)
