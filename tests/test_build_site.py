@@ -29,7 +29,7 @@ WHEELS = {LOCK["packages"][name]["file_name"] for name in PYODIDE_PACKAGES}
 
 
 @pytest.fixture(scope="module")
-def weights_dir(tmp_path_factory):
+def tiny_weights(tmp_path_factory):
     """A tiny valid model file (the build must not depend on trained weights)."""
     folder = tmp_path_factory.mktemp("weights")
     rng = np.random.default_rng(0)
@@ -45,9 +45,9 @@ def weights_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, pyodide_wheels, weights_dir):
+def site(tmp_path_factory, pyodide_wheels, tiny_weights):
     out = tmp_path_factory.mktemp("build") / "site"
-    return build_site(out, wheels=pyodide_wheels, weights_dir=weights_dir)
+    return build_site(out, wheels=pyodide_wheels, weights_dir=tiny_weights)
 
 
 def files_under(folder):
@@ -96,17 +96,17 @@ def test_page_and_package_are_copied_without_caches(site, tmp_path):
     assert config["interpreter"] == "./pyodide/pyodide.mjs"
 
 
-def test_manifest_records_the_model_checksum(site, weights_dir):
+def test_manifest_records_the_model_checksum(site, tiny_weights):
     manifest = json.loads((site.out / "site.json").read_text())
     model = site.out / manifest["model"]["path"]
-    data = (weights_dir / "default.npz").read_bytes()
+    data = (tiny_weights / "default.npz").read_bytes()
     assert model.read_bytes() == data
     assert manifest["model"]["sha256"] == hashlib.sha256(data).hexdigest()
     assert manifest["model"]["bytes"] == len(data)
     assert manifest == site.manifest
 
 
-def test_wheel_hash_mismatch_stops_the_build(tmp_path, pyodide_wheels, weights_dir):
+def test_wheel_hash_mismatch_stops_the_build(tmp_path, pyodide_wheels, tiny_weights):
     wheels = tmp_path / "wheels"
     shutil.copytree(pyodide_wheels, wheels)
     numpy_wheel = LOCK["packages"]["numpy"]["file_name"]
@@ -114,32 +114,32 @@ def test_wheel_hash_mismatch_stops_the_build(tmp_path, pyodide_wheels, weights_d
         handle.write(b"tampered")
     out = tmp_path / "site"
     with pytest.raises(BuildError, match=rf"{numpy_wheel}.*sha256"):
-        build_site(out, wheels=wheels, weights_dir=weights_dir)
+        build_site(out, wheels=wheels, weights_dir=tiny_weights)
     assert not out.exists()
     assert not (tmp_path / "site.partial").exists()
 
 
-def test_cli_reports_a_bad_wheel(tmp_path, pyodide_wheels, weights_dir, capsys):
+def test_cli_reports_a_bad_wheel(tmp_path, pyodide_wheels, tiny_weights, capsys):
     wheels = tmp_path / "wheels"
     shutil.copytree(pyodide_wheels, wheels)
     pillow_wheel = LOCK["packages"]["pillow"]["file_name"]
     (wheels / pillow_wheel).write_bytes(b"not a wheel")
     args = ["--out", str(tmp_path / "site"), "--wheels", str(wheels)]
-    status = main([*args, "--weights-dir", str(weights_dir)])
+    status = main([*args, "--weights-dir", str(tiny_weights)])
     assert status == 1
     error = capsys.readouterr().err
     assert pillow_wheel in error and "does not match pyodide-lock.json" in error
 
 
-def test_missing_wheel_is_reported(tmp_path, weights_dir):
+def test_missing_wheel_is_reported(tmp_path, tiny_weights):
     with pytest.raises(BuildError, match="missing input file"):
-        build_site(tmp_path / "site", wheels=tmp_path, weights_dir=weights_dir)
+        build_site(tmp_path / "site", wheels=tmp_path, weights_dir=tiny_weights)
 
 
-def test_a_failed_build_keeps_the_previous_site(tmp_path, pyodide_wheels, weights_dir):
-    out = build_site(tmp_path / "site", wheels=pyodide_wheels, weights_dir=weights_dir).out
+def test_a_failed_build_keeps_the_previous_site(tmp_path, pyodide_wheels, tiny_weights):
+    out = build_site(tmp_path / "site", wheels=pyodide_wheels, weights_dir=tiny_weights).out
     with pytest.raises(BuildError):
-        build_site(out, wheels=tmp_path / "nowhere", weights_dir=weights_dir)
+        build_site(out, wheels=tmp_path / "nowhere", weights_dir=tiny_weights)
     assert (out / "index.html").is_file()
 
 

@@ -64,6 +64,7 @@ export function setStep(step) {
 
 /** Start-up failed: show the banner instead of the progress. */
 export function fail(message) {
+  globalThis.fetch = nativeFetch;
   root.dataset.appState = "error";
   $("loading").hidden = true;
   $("banner-text").textContent = message;
@@ -77,6 +78,7 @@ export function fail(message) {
  */
 export function connect(recognizeCanvas, recognizeImage) {
   engine = { canvas: recognizeCanvas, image: recognizeImage };
+  globalThis.fetch = nativeFetch;
   $("banner").hidden = true;
   $("loading").hidden = true;
   upload.disabled = false;
@@ -93,24 +95,51 @@ new PerformanceObserver((list) => {
 addEventListener("py:progress", ({ detail }) => {
   if (detail === "Loading files") setStep("model");
 });
+
+// ---- start-up failures: never an endless spinner ----------------------------------
+
 const loading = () => root.dataset.appState === "loading";
 // The last line of an error message: for a Python error, its type and text, no traceback.
 const reason = (error) => String(error?.message ?? error).trim().split("\n").at(-1).slice(0, 200);
-addEventListener(
-  "error",
-  (event) => {
-    if (!loading()) return;
-    const source = event.target?.src || event.target?.href;
-    fail(source ? `Could not load ${source}.` : `The recognizer failed to start: ${reason(event)}`);
-  },
-  true, // capture: resource load errors do not bubble
-);
+
+// Every runtime asset (wasm, stdlib, wheels, config, modules) is fetched with fetch():
+// while loading, a failed or refused request ends the start-up with a message.
+const nativeFetch = globalThis.fetch;
+globalThis.fetch = async (resource, ...rest) => {
+  const url = resource instanceof Request ? resource.url : String(resource);
+  let response;
+  try {
+    response = await nativeFetch(resource, ...rest);
+  } catch (error) {
+    if (loading()) fail(`Could not load ${new URL(url, location.href).pathname}: ${reason(error)}`);
+    throw error;
+  }
+  if (!response.ok && loading()) {
+    fail(`Could not load ${new URL(url, location.href).pathname} (HTTP ${response.status}).`);
+  }
+  return response;
+};
 addEventListener("unhandledrejection", (event) => {
   if (loading()) fail(`The recognizer failed to start: ${reason(event.reason)}`);
 });
 setTimeout(() => {
   if (loading()) fail("The recognizer is taking too long to load. Check the connection and reload.");
 }, START_TIMEOUT_MS);
+
+// PyScript is loaded from here, after the listeners above, so that its failure is seen
+// too; Python errors during start-up (reported on the interpreter's stderr) end it as well.
+import("./pyscript/core.js").then(
+  ({ hooks }) => {
+    hooks.main.onReady.add((wrap) => {
+      const { stderr } = wrap.io;
+      wrap.io.stderr = (error, ...rest) => {
+        if (loading()) fail(`The recognizer failed to start: ${reason(error)}`);
+        return stderr(error, ...rest);
+      };
+    });
+  },
+  (error) => fail(`Could not load PyScript: ${reason(error)}`),
+);
 $("reload").addEventListener("click", () => location.reload());
 
 // ---- recognition ------------------------------------------------------------------

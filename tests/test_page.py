@@ -1,0 +1,238 @@
+"""The built page in headless Chromium: start-up, drawing, live results, controls, uploads,
+layout on a phone, failure handling, and no traffic off the page's own origin."""
+
+import gzip
+import io
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from recognizer import preprocess
+from recognizer.input_spec import to_network_input
+from recognizer.network import load_network
+
+pytestmark = pytest.mark.browser
+
+RESULT = "Object.assign({}, document.getElementById('result').dataset)"
+PAD_VERSION = "document.getElementById('pad').dataset.version"
+SETTLED = f"document.getElementById('result').dataset.version === {PAD_VERSION}"
+INK_PIXELS = """() => {
+  const pad = document.getElementById('pad');
+  const data = pad.getContext('2d').getImageData(0, 0, pad.width, pad.height).data;
+  let n = 0;
+  for (let i = 3; i < data.length; i += 4) n += data[i] > 0;
+  return n;
+}"""
+SEVEN = [[(0.25, 0.2), (0.5, 0.2), (0.75, 0.2), (0.65, 0.45), (0.55, 0.65), (0.45, 0.85)]]
+ONE = [[(0.5, 0.15), (0.5, 0.35), (0.5, 0.55), (0.5, 0.85)]]
+
+
+def draw(page, strokes, steps: int = 4) -> None:
+    """Draw strokes with the mouse; points are fractions of the pad's side."""
+    box = page.locator("#pad").bounding_box()
+
+    def at(point):
+        return box["x"] + point[0] * box["width"], box["y"] + point[1] * box["height"]
+
+    for stroke in strokes:
+        page.mouse.move(*at(stroke[0]))
+        page.mouse.down()
+        for point in stroke[1:]:
+            page.mouse.move(*at(point), steps=steps)
+        page.mouse.up()
+
+
+def settled_result(page) -> dict:
+    """Wait until the result panel shows the current drawing, then return its data-*."""
+    page.wait_for_function(SETTLED)
+    return page.evaluate(RESULT)
+
+
+@pytest.fixture(scope="module")
+def network(weights_dir):
+    """The page's network, loaded under CPython."""
+    return load_network(weights_dir / "default.npz")
+
+
+def cpython_probs(network, image_bytes: bytes) -> np.ndarray:
+    """The page's upload pipeline, run under CPython: (10,) float32."""
+    image = preprocess.mnist_from_image_bytes(image_bytes)  # (28, 28) uint8
+    return network.predict_proba(to_network_input(image))[0]
+
+
+def mnist_test_images(mnist_dir, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``count`` MNIST test images (N, 28, 28) uint8 and labels (N,)."""
+    with gzip.open(mnist_dir / "t10k-images-idx3-ubyte.gz") as handle:
+        images = np.frombuffer(handle.read(), np.uint8, offset=16)[: count * 784]
+    with gzip.open(mnist_dir / "t10k-labels-idx1-ubyte.gz") as handle:
+        labels = np.frombuffer(handle.read(), np.uint8, offset=8)[:count]
+    return images.reshape(count, 28, 28), labels
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    """An MNIST digit as a black-on-white 112x112 PNG, like a photo of ink on paper."""
+    picture = Image.fromarray(255 - image).resize((112, 112), Image.Resampling.BILINEAR)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_ready_with_all_assets_from_the_own_origin(app, page_log, site_url):
+    assert app.locator("#loading").is_hidden()
+    assert app.locator("#banner").is_hidden()
+    assert page_log.off_origin() == []
+    loaded = [url.removeprefix(site_url) for url in page_log.requests]
+    assert "pyodide/pyodide.asm.wasm" in loaded
+    assert any(re.fullmatch(r"pyodide/numpy-.*\.whl", url) for url in loaded)
+    assert "model/default.npz" in loaded
+    assert not [url for url in loaded if "micropip" in url]  # packages load without it
+
+
+def test_empty_canvas_shows_a_prompt(app):
+    result = app.evaluate(RESULT)
+    assert result["state"] == "empty"
+    assert "digit" not in result
+    assert "Draw" in app.inner_text("#message")
+    assert app.inner_text("#digit") == ""
+
+
+def test_prediction_updates_live_while_drawing(app):
+    box = app.locator("#pad").bounding_box()
+    app.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + 0.15 * box["height"])
+    app.mouse.down()
+    app.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + 0.6 * box["height"], steps=10)
+    # A prediction arrives while the pointer is still down.
+    app.wait_for_function("document.getElementById('result').dataset.state === 'result'")
+    live = app.evaluate(RESULT)
+    app.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + 0.85 * box["height"], steps=10)
+    app.mouse.up()
+    final = settled_result(app)
+    assert int(final["seq"]) > int(live["seq"])
+    assert int(final["version"]) > int(live["version"])
+    assert final["digit"] == "1"
+    assert app.inner_text("#announce").startswith("That looks like a 1")
+
+
+def test_digits_drawn_with_the_mouse(app):
+    for strokes, digit in ((SEVEN, "7"), (ONE, "1")):
+        app.keyboard.press("Escape")
+        draw(app, strokes)
+        result = settled_result(app)
+        assert result["state"] == "result"
+        assert result["digit"] == digit
+        assert 0.0 < float(result["confidence"]) <= 1.0
+        bars = app.locator("#bars li")
+        assert bars.count() == 10
+        assert "best" in (bars.nth(int(digit)).get_attribute("class") or "")
+
+
+def test_undo_and_clear_with_buttons_and_keys(app):
+    draw(app, SEVEN + ONE)
+    assert settled_result(app)["state"] == "result"
+    two_strokes = app.evaluate(INK_PIXELS)
+
+    app.click("#undo")
+    assert settled_result(app)["state"] == "result"
+    one_stroke = app.evaluate(INK_PIXELS)
+    assert 0 < one_stroke < two_strokes
+
+    app.keyboard.press("Control+z")
+    assert settled_result(app)["state"] == "empty"
+    assert app.evaluate(INK_PIXELS) == 0
+
+    draw(app, ONE)
+    assert settled_result(app)["state"] == "result"
+    app.keyboard.press("Escape")
+    assert settled_result(app)["state"] == "empty"
+    assert app.evaluate(INK_PIXELS) == 0
+
+    draw(app, ONE)
+    assert settled_result(app)["state"] == "result"
+    app.click("#clear")
+    assert settled_result(app)["state"] == "empty"
+    assert app.evaluate(INK_PIXELS) == 0
+
+
+def test_controls_are_reachable_by_keyboard(app):
+    reached = []
+    for _ in range(12):
+        app.keyboard.press("Tab")
+        reached.append(app.evaluate("document.activeElement.id"))
+    assert {"undo", "clear", "upload"} <= set(reached)
+
+
+def test_upload_of_a_digit_image_matches_the_python_pipeline(app, network, mnist_dir):
+    images, labels = mnist_test_images(mnist_dir, 3)
+    correct = 0
+    for index, (image, label) in enumerate(zip(images, labels, strict=True)):
+        data = png_bytes(image)
+        expected = cpython_probs(network, data)
+        before = int(app.evaluate(RESULT)["seq"])
+        upload = {"name": f"digit{index}.png", "mimeType": "image/png", "buffer": data}
+        app.set_input_files("#upload", files=[upload])
+        app.wait_for_function(f"+document.getElementById('result').dataset.seq > {before}")
+        result = app.evaluate(RESULT)
+        assert result["state"] == "result"
+        assert int(result["digit"]) == int(np.argmax(expected))
+        assert float(result["confidence"]) == pytest.approx(float(expected.max()), abs=1e-3)
+        correct += int(result["digit"]) == label
+    assert correct >= 2
+
+
+def test_a_non_image_upload_shows_the_message_and_the_page_keeps_working(app):
+    data = b"these are not the pixels you are looking for"
+    with pytest.raises(preprocess.ImageInputError) as expected:
+        preprocess.mnist_from_image_bytes(data)
+    app.set_input_files(
+        "#upload", files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": data}]
+    )
+    app.wait_for_function("document.getElementById('result').dataset.state === 'error'")
+    assert app.inner_text("#message") == str(expected.value)
+    draw(app, ONE)
+    assert settled_result(app)["digit"] == "1"
+
+
+def test_an_empty_upload_is_refused(app):
+    with pytest.raises(preprocess.ImageInputError) as expected:
+        preprocess.mnist_from_image_bytes(b"")
+    app.set_input_files(
+        "#upload", files=[{"name": "empty.png", "mimeType": "image/png", "buffer": b""}]
+    )
+    app.wait_for_function("document.getElementById('result').dataset.state === 'error'")
+    assert app.inner_text("#message") == str(expected.value)
+
+
+def test_phone_layout_fits_360_px(new_page, site_url):
+    phone = {"width": 360, "height": 740}
+    page = new_page(viewport=phone, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page.goto(site_url)
+    page.wait_for_function("document.documentElement.dataset.appState === 'ready'")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    box = page.locator("#pad").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+    assert box["width"] >= 250
+    backing, css, ratio = page.evaluate(
+        "(p => [p.width, p.clientWidth, devicePixelRatio])(document.getElementById('pad'))"
+    )
+    assert ratio == 2 and backing == round(css * ratio)
+    assert page.evaluate("getComputedStyle(document.getElementById('pad')).touchAction") == "none"
+    for control in ("#undo", "#clear", "label[for=upload]"):
+        control_box = page.locator(control).bounding_box()
+        assert control_box["x"] + control_box["width"] <= 360
+        assert control_box["height"] >= 44
+
+
+@pytest.mark.parametrize("asset", ["**/pyodide.asm.wasm", "**/model/default.npz"])
+def test_a_failed_asset_shows_the_error_banner(new_page, page_log, site_url, asset):
+    page_log.errors_expected = True
+    page = new_page()
+    page.route(asset, lambda route: route.abort())
+    page.goto(site_url)
+    page.wait_for_function("document.documentElement.dataset.appState === 'error'")
+    assert page.locator("#banner").is_visible()
+    assert page.locator("#loading").is_hidden()
+    message = page.inner_text("#banner-text")
+    assert message
+    assert "Traceback" not in message
