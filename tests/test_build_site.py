@@ -159,3 +159,10 @@ def test_server_sends_the_mime_types_the_page_needs(site):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_service_worker_is_stamped_with_every_file(site):
+    worker = (site.out / "sw.js").read_text()
+    assert "__PRECACHE__" not in worker and "__BUILD_VERSION__" not in worker
+    listed = set(json.loads(re.search(r"const PRECACHE = (\[.*?\]);", worker, re.S).group(1)))
+    assert {f"./{name}" for name in files_under(site.out) - {"sw.js"}} <= listed

@@ -13,9 +13,12 @@ Layout of the output folder (everything same-origin, nothing fetched from a CDN)
     pyodide/                 runtime, pyodide-lock.json and the four wheels beside it
 
 ``site.json`` records the model's path, size and sha256 and the runtime versions, so the
-page can check what it downloads. Wheels come from ``--wheels`` or ``$PYODIDE_WHEELS``,
-otherwise from the official Pyodide distribution; every wheel must match the sha256 in
-``pyodide-lock.json`` or the build stops with :class:`BuildError`.
+page can check what it downloads. A service worker in web/ (sw.js) is stamped last with
+the list of every file and a content version (:mod:`tools.precache`).
+
+Wheels come from ``--wheels`` or ``$PYODIDE_WHEELS``, otherwise from the official Pyodide
+distribution; every wheel must match the sha256 in ``pyodide-lock.json`` or the build stops
+with :class:`BuildError`.
 """
 
 import argparse
@@ -29,6 +32,8 @@ import tomllib
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from tools.precache import SERVICE_WORKER, stamp_service_worker
 
 __all__ = [
     "PYODIDE_FILES",
@@ -225,6 +230,8 @@ def build_site(
             "wheels": wheel_names,
         }
         (staging / "site.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        if (staging / SERVICE_WORKER).is_file():
+            stamp_service_worker(staging)  # last: it lists and hashes every file
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
