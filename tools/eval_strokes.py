@@ -96,11 +96,14 @@ class Evaluation:
     """Outcome of a replay run.
 
     labels, predictions : (N,) int; prediction -1 where the page showed no digit
+    recognition_ms : (N,) float, the page's own timing of each final recognition
+        (``data-ms``: canvas read, preprocessing, network); NaN where none was shown
     seconds : wall time of the replays (page start-up excluded)
     """
 
     labels: np.ndarray
     predictions: np.ndarray
+    recognition_ms: np.ndarray
     seconds: float
 
     @property
@@ -152,16 +155,22 @@ def draw_with_mouse(page, strokes: Strokes) -> dict:
 def evaluate(page, digits: Sequence, draw=draw_with_events, progress=None) -> Evaluation:
     """Replay ``digits`` (tools.unipen.PenDigit: label, tablet strokes) on a ready page."""
     side = pad_side(page)
-    labels, predictions = [], []
+    labels, predictions, timings = [], [], []
     start = time.perf_counter()
     for index, digit in enumerate(digits):
         result = draw(page, unipen.fit_to_canvas(digit.strokes, side))
         labels.append(digit.label)
         predictions.append(_predicted(result))
+        timings.append(float(result.get("ms", "nan")))
         if progress is not None:
             progress(index + 1, len(digits))
     seconds = time.perf_counter() - start
-    return Evaluation(np.array(labels, np.int64), np.array(predictions, np.int64), seconds)
+    return Evaluation(
+        np.array(labels, np.int64),
+        np.array(predictions, np.int64),
+        np.array(timings, np.float64),
+        seconds,
+    )
 
 
 def format_report(evaluation: Evaluation) -> str:
@@ -175,6 +184,8 @@ def format_report(evaluation: Evaluation) -> str:
             f"digits: {evaluation.labels.size}  correct: {correct}  "
             f"accuracy: {100 * evaluation.accuracy:.2f} %",
             f"speed: {evaluation.digits_per_second:.1f} digits/s ({evaluation.seconds:.1f} s)",
+            f"in-page recognition: median {np.nanmedian(evaluation.recognition_ms):.1f} ms, "
+            f"95th percentile {np.nanpercentile(evaluation.recognition_ms, 95):.1f} ms",
             "confusion matrix (rows: true digit, columns: prediction):",
             header,
             *rows,
@@ -255,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
             "digits": int(evaluation.labels.size),
             "accuracy": evaluation.accuracy,
             "digits_per_second": evaluation.digits_per_second,
+            "recognition_ms_median": float(np.nanmedian(evaluation.recognition_ms)),
             "input": args.input,
             "seed": args.seed,
             "confusion": matrix.tolist(),

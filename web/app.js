@@ -177,6 +177,7 @@ function recognizeDrawing() {
 function display(call, final) {
   const version = pad.version;
   let result;
+  const started = performance.now();
   try {
     result = call();
   } catch (error) {
@@ -186,7 +187,7 @@ function display(call, final) {
   }
   if (result.state === "empty") view.empty(version);
   else if (result.state === "error") view.error(result.message, version);
-  else view.show(result, version, final);
+  else view.show(result, version, final, performance.now() - started);
 }
 
 async function recognizeFile(file) {

@@ -1,8 +1,8 @@
 // Result panel: the top digit, its confidence, ten probability bars and the 28x28 input.
 //
 // Testing hooks on #result: data-state="empty|result|error", data-digit, data-confidence,
-// data-seq (incremented on every shown prediction) and data-version (the drawing version
-// the shown state belongs to).
+// data-seq (incremented on every shown prediction), data-version (the drawing version
+// the shown state belongs to) and data-ms (time the recognition took, milliseconds).
 
 export const SURE_THRESHOLD = 0.6; // below this top probability the page says it is unsure
 const IMAGE_SIDE = 28;
@@ -45,8 +45,9 @@ export class ResultView {
    *   the 28*28 uint8 network input (white ink on black).
    * @param {number} version drawing version the prediction was computed from.
    * @param {boolean} announce also announce it to screen readers (final predictions).
+   * @param {number} ms time the recognition took (preprocessing and network).
    */
-  show(result, version, announce) {
+  show(result, version, announce, ms) {
     const probs = Array.from(result.probs);
     const order = probs.map((p, d) => d).sort((a, b) => probs[b] - probs[a]);
     const [best, second] = order;
@@ -57,10 +58,13 @@ export class ResultView {
     this.panel.classList.toggle("unsure", !sure);
     this.digit.textContent = String(best);
     this.message.textContent = sure ? `That looks like a ${best}.` : `Not sure — maybe ${best} or ${second}.`;
-    this.confidence.textContent = `Confidence ${percent(probs[best])}`;
+    this.panel.dataset.ms = ms.toFixed(1);
+    this.confidence.textContent = `Confidence ${percent(probs[best])} · ${Math.round(ms)} ms`;
     this.#drawBars(probs, best);
     this.#drawImage(result.image);
-    if (announce) this.announcer.textContent = `${this.message.textContent} ${this.confidence.textContent}`;
+    if (announce) {
+      this.announcer.textContent = `${this.message.textContent} Confidence ${percent(probs[best])}.`;
+    }
   }
 
   /** Show a user-facing error message (e.g. an unreadable uploaded file). */
@@ -83,6 +87,7 @@ export class ResultView {
     if (state !== "result") {
       delete dataset.digit;
       delete dataset.confidence;
+      delete dataset.ms;
       this.panel.classList.remove("unsure");
     }
   }
