@@ -87,11 +87,15 @@ def run(scratch: Path, quick: bool = False) -> dict:
 
     report = {
         "inputs": batch_source,
+        "samples": calls * rounds,
         "runtime": {**node["runtime"], "cpython_numpy": np.__version__},
         "matmul_gflops": {
             "side": node["matmul_side"],
-            "pyodide": summary(node["matmul_gflops"]),
-            "cpython": summary(forward_kernel.matmul_gflops(5)),
+            "pyodide": {route: summary(rates) for route, rates in node["matmul_gflops"].items()},
+            "cpython": {
+                route: summary(forward_kernel.matmul_gflops(5, route))
+                for route in ("matmul", "einsum")
+            },
         },
         "models": {},
     }

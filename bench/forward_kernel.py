@@ -43,16 +43,27 @@ def time_forward(path: str, images: np.ndarray, calls: int, warmup: int = 2) -> 
     return samples
 
 
-def matmul_gflops(calls: int, side: int = MATMUL_SIDE) -> list[float]:
-    """GFLOP/s of a plain (side, side) @ (side, side) float32 matmul, one value per call."""
+def matmul_gflops(calls: int, route: str = "matmul", side: int = MATMUL_SIDE) -> list[float]:
+    """GFLOP/s of a (side, side) x (side, side) float32 product, one value per call.
+
+    route : "matmul" for ``a @ b``; "einsum" for ``np.einsum("mk,nk->mn", a, b_t)``,
+    NumPy's contiguous dot kernel (the faster one where NumPy has no BLAS)
+    """
     rng = np.random.default_rng(0)
     a = rng.random((side, side), dtype=np.float32)
     b = rng.random((side, side), dtype=np.float32)
-    a @ b  # warm-up
+    if route == "matmul":
+        product = a.__matmul__
+    elif route == "einsum":
+        b = np.ascontiguousarray(b.T)
+        product = lambda b: np.einsum("mk,nk->mn", a, b)  # noqa: E731
+    else:
+        raise ValueError(f"route must be 'matmul' or 'einsum', got {route!r}")
+    product(b)  # warm-up
     flops = 2.0 * side**3
     rates = []
     for _ in range(calls):
         start = time.perf_counter()
-        a @ b
+        product(b)
         rates.append(flops / (time.perf_counter() - start) / 1e9)
     return rates

@@ -97,6 +97,8 @@ for (let round = 0; round < config.rounds; round++) {
     }
   }
 }
-result.matmul_gflops = kernel.matmul_gflops(config.matmul_calls).toJs();
+result.matmul_gflops = Object.fromEntries(
+  ["matmul", "einsum"].map((route) => [route, kernel.matmul_gflops(config.matmul_calls, route).toJs()]),
+);
 result.matmul_side = kernel.MATMUL_SIDE;
 process.stdout.write(JSON.stringify(result) + "\n");

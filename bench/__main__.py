@@ -1,0 +1,154 @@
+"""Run every benchmark, write bench/results.json and rewrite the README's table block.
+
+``python -m bench [--quick] [--strokes N] [--runs N] [--no-readme]``
+
+Data come from $MNIST_DIR (MNIST test set), $PENDIGITS_FILE (UNIPEN pen digits) and
+$PYODIDE_WHEELS (wheels for the site build; else downloaded). A part whose inputs are
+missing is recorded as skipped, with the reason; a part that fails is recorded with its
+error and the others still run. Nothing here asserts on time.
+"""
+
+import os
+
+# One BLAS thread, like the one-thread reference engine; set before NumPy loads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import argparse
+import json
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+from bench import accuracy, forward, page, report
+from bench.nets import PRESETS, REPO_ROOT
+from bench.site import build_bench_site
+from tools.serve import start_server
+
+RESULTS = REPO_ROOT / "bench" / "results.json"
+README = REPO_ROOT / "README.md"
+LATENCY_DIGITS = 36
+
+
+def _part(name: str, function, *args) -> dict:
+    """Run one part; its figures, or {"error": message} if it raised."""
+    print(f"[bench] {name} ...", file=sys.stderr, flush=True)
+    start = time.perf_counter()
+    try:
+        result = function(*args)
+    except Exception as error:  # one failing part must not lose the others' figures
+        traceback.print_exc()
+        result = {"error": f"{type(error).__name__}: {error}"}
+    print(f"[bench] {name} done in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    return result
+
+
+def _chromium_version(chromium: str) -> str:
+    try:
+        out = subprocess.run([chromium, "--version"], capture_output=True, text=True, timeout=60)
+    except OSError:
+        return "unknown"
+    found = re.search(r"\d+(?:\.\d+)+", out.stdout)
+    return found.group(0) if found else "unknown"
+
+
+def _env_path(name: str) -> Path | None:
+    value = os.environ.get(name)
+    return Path(value) if value and Path(value).exists() else None
+
+
+def _page_parts(args, scratch: Path) -> dict:
+    """Build and serve the site once; start-up, bytes, stroke accuracy and latency."""
+    parts = {}
+    if not Path(args.chromium).exists():
+        reason = f"no Chromium at {args.chromium}"
+        return {k: {"skipped": reason} for k in ("startup", "strokes", "latency")}
+    pen_file = _env_path("PENDIGITS_FILE")
+    info, trained = build_bench_site(scratch / "site", _env_path("PYODIDE_WHEELS"), scratch)
+    server = start_server(info.out)
+    base = f"http://127.0.0.1:{server.server_port}/"
+    try:
+        parts["startup"] = _part(
+            "start-up and bytes", page.startup_and_bytes, base, args.chromium, args.runs
+        )
+        if pen_file is None:
+            parts["strokes"] = parts["latency"] = {"skipped": "$PENDIGITS_FILE is not set"}
+            return parts
+        if trained:
+            parts["strokes"] = _part(
+                "pen strokes", accuracy.stroke_accuracy, base, pen_file, args.strokes, args.chromium
+            )
+        else:
+            parts["strokes"] = {"skipped": "no trained weights/default.npz"}
+        parts["latency"] = _part(
+            "latency", page.latency, base, args.chromium, pen_file, LATENCY_DIGITS
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    return parts
+
+
+def _accuracy_part(page_parts: dict) -> dict:
+    mnist = {}
+    for name in PRESETS:
+        model = REPO_ROOT / "weights" / f"{name}.npz"
+        if not model.exists():
+            mnist[name] = {"skipped": f"no trained weights/{name}.npz"}
+            continue
+        figures = _part(f"MNIST accuracy ({name})", accuracy.mnist_accuracy, model)
+        mnist[name] = figures if figures is not None else {"skipped": "$MNIST_DIR is not set"}
+    return {"mnist": mnist, "strokes": page_parts["strokes"]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry; returns the exit status (0 even when parts were skipped)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer forward-pass samples")
+    parser.add_argument("--strokes", type=int, help="pen digits replayed for page accuracy")
+    parser.add_argument("--runs", type=int, default=5, help="start-up runs per page and kind")
+    parser.add_argument("--chromium", default=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results JSON file")
+    parser.add_argument("--no-readme", action="store_true", help="leave README.md alone")
+    args = parser.parse_args(argv)
+    if args.strokes is None:
+        args.strokes = 200 if args.quick else 1000
+
+    with tempfile.TemporaryDirectory(prefix="bench-") as folder:
+        scratch = Path(folder)
+        (scratch / "forward").mkdir()
+        parts = {"forward": _part("forward pass", forward.run, scratch / "forward", args.quick)}
+        page_parts = _page_parts(args, scratch)
+        parts["startup"] = page_parts["startup"]
+        parts["accuracy"] = _accuracy_part(page_parts)
+        parts["latency"] = page_parts["latency"]
+    results = {
+        "quick": args.quick,
+        "environment": {
+            "date": time.strftime("%Y-%m-%d"),
+            "machine": f"{platform.system()} {platform.machine()}",
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "node": shutil.which("node")
+            and subprocess.run(
+                ["node", "--version"], capture_output=True, text=True
+            ).stdout.strip(),
+            "chromium": _chromium_version(args.chromium),
+        },
+        "parts": parts,
+    }
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"[bench] wrote {args.out}", file=sys.stderr)
+    if not args.no_readme:
+        report.replace_block(README, report.render(results))
+        print(f"[bench] updated the table in {README}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""The README's benchmark block, rendered from bench/results.json's content."""
+
+import re
+from pathlib import Path
+
+__all__ = ["END", "START", "render", "replace_block"]
+
+START = "<!-- bench:start -->"
+END = "<!-- bench:end -->"
+TOP_FILES = 8  # files listed by name in the bytes table
+
+
+def _num(value: float) -> str:
+    """Three significant figures, without exponents: 0.219, 18.5, 737, 6,870."""
+    if value >= 1000:
+        return f"{round(value, -1):,.0f}"
+    return f"{value:.3g}" if value < 100 else f"{value:.0f}"
+
+
+def _ms(s: dict) -> str:
+    return f"{_num(s['median'])} [{_num(s['p25'])}-{_num(s['p75'])}]"
+
+
+def _skip(part: dict) -> str | None:
+    if "skipped" in part:
+        return f"_Skipped: {part['skipped']}_"
+    if "error" in part:
+        return f"_Failed: {part['error'].splitlines()[0]}_"
+    return None
+
+
+def _forward(part: dict) -> list[str]:
+    rt = part["runtime"]
+    lines = [
+        f"Forward pass, ms per call, median [p25-p75] over {part['samples']} calls "
+        f"(inputs: {part['inputs']}). Pyodide {rt['pyodide']} (NumPy {rt['numpy']}) and "
+        f"{rt['ort']} run in one Node {rt['node']} process; CPython NumPy "
+        f"{rt['cpython_numpy']}, one BLAS thread.",
+        "",
+        "| network | batch | CPython | Pyodide | ONNX Runtime Web | Pyodide / ORT "
+        "| GFLOP/s Pyodide | GFLOP/s ORT |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, model in part["models"].items():
+        label = name if model["trained"] else f"{name} (random weights)"
+        for key in (k for k in model if k.startswith("batch_")):
+            row = model[key]
+            lines.append(
+                f"| {label} | {key[6:]} | {_ms(row['ms']['cpython'])} "
+                f"| {_ms(row['ms']['pyodide'])} | {_ms(row['ms']['ort_wasm'])} "
+                f"| {row['ratio_pyodide_to_ort']:.2f}x "
+                f"| {row['gflops']['pyodide']:.2f} | {row['gflops']['ort_wasm']:.2f} |"
+            )
+    mm = part["matmul_gflops"]
+    side = mm["side"]
+    lines += [
+        "",
+        f"Ceiling, a plain {side}x{side} float32 product (GFLOP/s, median): Pyodide "
+        f"`@` {mm['pyodide']['matmul']['median']:.2f}, "
+        f"einsum {mm['pyodide']['einsum']['median']:.2f}; "
+        f"CPython `@` {mm['cpython']['matmul']['median']:.2f}. Probabilities of ours and ORT "
+        "agree to "
+        + ", ".join(
+            f"{m['parity_max_abs_diff']:.1e} ({name})" for name, m in part["models"].items()
+        )
+        + " (max abs diff) before timing.",
+    ]
+    return lines
+
+
+def _startup(part: dict) -> list[str]:
+    lines = [
+        f"Page start-up in headless Chromium on localhost, navigation -> ready, ms, "
+        f"median [p25-p75] of {part['runs']} runs (cold: fresh profile; warm: second visit).",
+        "",
+        "| page | cold | warm |",
+        "| --- | ---: | ---: |",
+        f"| app | {_ms(part['app']['cold'])} | {_ms(part['app']['warm'])} |",
+        f"| floor: PyScript + NumPy + Pillow only | {_ms(part['floor']['cold'])} "
+        f"| {_ms(part['floor']['warm'])} |",
+        f"| app / floor | {part['ratio_app_to_floor_cold']:.2f}x "
+        f"| {part['ratio_app_to_floor_warm']:.2f}x |",
+    ]
+    app, floor = part["bytes"]["app"], part["bytes"]["floor"]
+    lines += [
+        "",
+        f"First-load bytes (headers + body as transferred, uncompressed server): app "
+        f"{app['total'] / 1e6:.2f} MB, floor {floor['total'] / 1e6:.2f} MB.",
+        "",
+        "| file (app, cold load) | bytes |",
+        "| --- | ---: |",
+    ]
+    files = list(app["files"].items())
+    lines += [f"| {path} | {size:,} |" for path, size in files[:TOP_FILES]]
+    rest = sum(size for _, size in files[TOP_FILES:])
+    lines.append(f"| {len(files) - TOP_FILES} other files | {rest:,} |")
+    return lines
+
+
+def _accuracy(part: dict) -> list[str]:
+    lines = ["| network | MNIST test accuracy | errors / images | digits/s (CPython) |"]
+    lines.append("| --- | ---: | ---: | ---: |")
+    for name, figures in part["mnist"].items():
+        if figures is None or "skipped" in figures:
+            reason = figures["skipped"] if figures else "no MNIST data"
+            lines.append(f"| {name} | skipped: {reason} | | |")
+            continue
+        lines.append(
+            f"| {name} | {100 * figures['accuracy']:.2f} % | "
+            f"{figures['errors']} / {figures['images']} | {figures['digits_per_second']:,.0f} |"
+        )
+    strokes = part["strokes"]
+    lines.append("")
+    if "skipped" in strokes or "error" in strokes:
+        lines.append(f"Real pen strokes through the page: {_skip(strokes)}")
+    else:
+        lines.append(
+            f"Real pen strokes through the page (default network, {strokes['digits']} pen digits, "
+            f"replayed as {strokes['input']}): {100 * strokes['accuracy']:.2f} % correct, "
+            f"{strokes['digits_per_second']:.1f} digits/s."
+        )
+    return lines
+
+
+def _latency(part: dict) -> list[str]:
+    return [
+        f"Pointer-up -> result, ms over {part['digits']} pen digits drawn in the page: "
+        f"in the DOM {_ms(part['pointer_up_to_dom_ms'])}, at the next frame "
+        f"{_ms(part['pointer_up_to_frame_ms'])} (median [p25-p75]).",
+    ]
+
+
+SECTIONS = (
+    ("forward", "Forward pass", _forward),
+    ("startup", "Start-up and download size", _startup),
+    ("accuracy", "Accuracy", _accuracy),
+    ("latency", "Drawing latency", _latency),
+)
+
+
+def render(results: dict) -> str:
+    """Markdown for the block between the markers (markers excluded)."""
+    env = results["environment"]
+    lines = [
+        f"Measured by `python -m bench{' --quick' if results['quick'] else ''}` on "
+        f"{env['date']}: {env['machine']}, {env['cpus']} CPUs, Chromium {env['chromium']}.",
+    ]
+    for key, title, body in SECTIONS:
+        part = results["parts"][key]
+        lines += ["", f"#### {title}", ""]
+        skipped = _skip(part)
+        lines += [skipped] if skipped else body(part)
+    return "\n".join(lines)
+
+
+def replace_block(readme: Path, block: str) -> None:
+    """Put ``block`` between the markers in readme, adding the markers at the end if absent."""
+    text = readme.read_text(encoding="utf-8") if readme.exists() else ""
+    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.DOTALL)
+    new = f"{START}\n{block}\n{END}"
+    if pattern.search(text):
+        text = pattern.sub(lambda _: new, text, count=1)
+    else:
+        text = text.rstrip("\n") + f"\n\n{new}\n"
+    readme.write_text(text, encoding="utf-8")

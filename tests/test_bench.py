@@ -1,0 +1,72 @@
+"""Benchmark helpers: the ONNX twin of a model file, FLOP counts, the README block."""
+
+import numpy as np
+import pytest
+
+from bench.nets import PRESETS, write_standin
+from bench.onnx_export import forward_flops, npz_to_onnx
+from bench.report import END, START, replace_block
+from recognizer.network import load_network, save_network
+
+onnx_reference = pytest.importorskip("onnx.reference")
+
+ODD_LAYERS = [  # 'same' padding with an odd kernel and stride 2, pooling, GAP, linear + softmax
+    {"type": "conv2d", "name": "c1", "strides": [2, 2], "padding": "same", "activation": "relu"},
+    {"type": "max_pool2d", "pool_size": [2, 2], "strides": [1, 1]},
+    {"type": "conv2d", "name": "c2", "strides": [1, 1], "padding": "same", "activation": "linear"},
+    {"type": "relu"},
+    {"type": "global_average_pool2d"},
+    {"type": "dense", "name": "d1", "activation": "linear"},
+    {"type": "softmax"},
+]
+
+
+def _odd_model(path):
+    rng = np.random.default_rng(5)
+    shapes = {"c1": (4, 4, 1, 6), "c2": (3, 3, 6, 8), "d1": (8, 10)}
+    arrays = {}
+    for name, shape in shapes.items():
+        arrays[f"{name}/kernel"] = rng.standard_normal(shape).astype(np.float32)
+        arrays[f"{name}/bias"] = rng.standard_normal(shape[-1]).astype(np.float32)
+    save_network(path, ODD_LAYERS, arrays)
+    return path
+
+
+@pytest.mark.parametrize("name", [*PRESETS, "odd"])
+def test_onnx_twin_gives_our_probabilities(tmp_path, name):
+    npz = tmp_path / f"{name}.npz"
+    if name == "odd":
+        _odd_model(npz)
+    else:
+        write_standin(name, npz)
+    onnx_path = npz_to_onnx(npz, tmp_path / f"{name}.onnx")
+    x = np.random.default_rng(1).random((3, 28, 28, 1), dtype=np.float32)
+    (theirs,) = onnx_reference.ReferenceEvaluator(str(onnx_path)).run(None, {"x": x})
+    ours = load_network(npz).predict_proba(x)
+    assert theirs.shape == ours.shape == (3, 10)
+    np.testing.assert_allclose(theirs, ours, atol=1e-5)
+
+
+def test_forward_flops_of_the_default_architecture(tmp_path):
+    npz = write_standin("default", tmp_path / "default.npz")
+    conv1 = 24 * 24 * 5 * 5 * 1 * 20
+    conv2 = 10 * 10 * 3 * 3 * 20 * 40
+    conv3 = 3 * 3 * 3 * 3 * 40 * 80
+    dense = 720 * 10
+    assert forward_flops(npz) == 2 * (conv1 + conv2 + conv3 + dense)
+
+
+def test_replace_block_keeps_the_rest_of_the_readme(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Title\n\nintro\n\n{START}\nold figures\n{END}\n\n## After\n")
+    replace_block(readme, "new figures")
+    replace_block(readme, "newer figures")
+    text = readme.read_text()
+    assert text == f"# Title\n\nintro\n\n{START}\nnewer figures\n{END}\n\n## After\n"
+
+
+def test_replace_block_appends_the_markers_when_missing(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# Title\n")
+    replace_block(readme, "figures")
+    assert readme.read_text() == f"# Title\n\n{START}\nfigures\n{END}\n"
