@@ -13,7 +13,8 @@ Steps:
 3. Build the model -- the preset's Keras architecture (``training/models.py``), Adam,
    categorical cross-entropy.
 4. Train -- ``default`` sees a freshly distorted copy of the training set every epoch
-   (``training/augment.py``: rotation, scale, shear, shift, elastic, stroke width) and
+   (``training/augment.py``: flags on some ones, rotation, scale, shear, shift, elastic,
+   stroke width) and
    a warm-up + cosine learning-rate schedule; ``seed`` trains on plain MNIST, as the
    original app did.
 5. Evaluate -- export the weights, load them back with the page's NumPy forward pass
@@ -43,7 +44,7 @@ import tensorflow as tf
 
 from recognizer.input_spec import to_network_input
 from recognizer.network import load_network, save_network
-from training.augment import AugmentConfig, augment
+from training.augment import AugmentConfig, add_flags, augment
 from training.export import count_macs, count_parameters, export_model
 from training.mnist import load_mnist
 from training.models import N_CLASSES, build_model
@@ -55,7 +56,7 @@ EVAL_BATCH = 500  # images per NumPy forward call during evaluation
 QUICK_TRAIN, QUICK_TEST = 2000, 1000  # subset sizes of --quick
 PRESET_SETTINGS = {
     "default": {
-        "epochs": 40,
+        "epochs": 35,
         "peak_learning_rate": 3e-3,
         "warmup_epochs": 1,
         "final_learning_rate_fraction": 0.0,
@@ -169,7 +170,9 @@ def main(argv=None) -> dict:
     started = time.perf_counter()
     for epoch in range(epochs):
         tick = time.perf_counter()
-        images = augment(x_train, augment_rng, config) if config else x_train
+        images = x_train
+        if config:
+            images = augment(add_flags(x_train, y_train, augment_rng, config), augment_rng, config)
         augment_seconds.append(time.perf_counter() - tick)
         model.fit(
             to_network_input(images),

@@ -5,7 +5,7 @@ import pytest
 
 pytest.importorskip("scipy")
 
-from training.augment import AugmentConfig, augment
+from training.augment import AugmentConfig, add_flags, augment
 
 OFF = AugmentConfig(0.0, (1.0, 1.0), 0.0, 0.0, 0.0, 4.0, 0.0, 0.0)
 
@@ -46,3 +46,22 @@ def test_dilation_thickens_and_erosion_thins(digits):
     ink = (digits > 0).sum()
     assert (augment(digits, np.random.default_rng(0), always_dilate) > 0).sum() > ink
     assert (augment(digits, np.random.default_rng(0), always_erode) > 0).sum() < ink
+
+
+def test_flags_only_ones(digits):
+    bars = np.zeros((10, 28, 28), np.uint8)
+    bars[:, 6:22, 13:15] = 255  # plain "1"s: a 2 px vertical bar
+    images = np.concatenate([digits, bars])  # (30, 28, 28)
+    labels = np.concatenate([np.arange(len(digits)) % 10, np.ones(10, int)])
+    config = AugmentConfig(p_flag_one=1.0)
+    flagged = add_flags(images, labels, np.random.default_rng(0), config)
+    ones = labels == 1
+    np.testing.assert_array_equal(flagged[~ones], images[~ones])
+    assert (flagged >= images).all()  # a flag only adds ink
+    # Each bar's flag leaves its top (row 6) towards the lower left.
+    for added in flagged[-10:].astype(int) - bars > 127:  # (H, W)
+        rows, cols = np.nonzero(added)
+        assert cols.size and cols.max() <= 14 and cols.min() <= 13 - 3
+        assert rows.min() >= 5 and rows.max() <= 6 + 8
+    again = add_flags(images, labels, np.random.default_rng(0), config)
+    np.testing.assert_array_equal(flagged, again)
