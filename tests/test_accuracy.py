@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytest.importorskip("tqdm")  # training.mnist needs the train extra
+
 from recognizer.input_spec import to_network_input
 from recognizer.network import load_network
 from training.mnist import load_mnist

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytest.importorskip("tensorflow")
+
 from recognizer.input_spec import to_network_input
 from recognizer.network import load_network
 from training.mnist import SHA256, load_mnist
@@ -19,7 +21,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_build(*args: str) -> subprocess.CompletedProcess:
-    pytest.importorskip("tensorflow")
     return subprocess.run(
         [sys.executable, str(REPO_ROOT / "build_weights.py"), *args],
         cwd=REPO_ROOT,

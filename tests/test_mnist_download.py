@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytest.importorskip("tqdm")  # training.mnist needs the train extra
+
 from training.mnist import FILES, SHA256, MnistError, decode_idx, load_mnist, read_verified
 
 N_FAKE = 7
