@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw
 
 from bench.nets import PRESETS, write_standin
 from recognizer.network import ModelFileError, load_network
@@ -69,12 +70,33 @@ def models(tmp_path_factory) -> list[Path]:
     return [Path(p) for p in found]
 
 
+def drawn_canvases(side: int = 280) -> np.ndarray:
+    """(6, side, side, 4) uint8 RGBA pads: digit-like strokes, a dot, and an empty pad."""
+    shapes = [
+        lambda d: d.line([(140, 40), (150, 240)], fill=255, width=18),  # a 1
+        lambda d: d.ellipse([70, 40, 210, 240], outline=255, width=16),  # a 0
+        lambda d: d.line([(60, 50), (220, 50), (110, 250)], fill=255, width=16),  # a 7
+        lambda d: d.line([(200, 30), (40, 260), (240, 200)], fill=255, width=6),  # thin, off-centre
+        lambda d: d.ellipse([20, 20, 34, 34], fill=255),  # a dot in a corner
+        lambda d: None,  # nothing drawn
+    ]
+    pads = []
+    for shape in shapes:
+        alpha = Image.new("L", (side, side), 0)
+        shape(ImageDraw.Draw(alpha))
+        rgba = np.zeros((side, side, 4), np.uint8)
+        rgba[..., 3] = np.asarray(alpha)  # ink colour is irrelevant: alpha carries it
+        pads.append(rgba)
+    return np.stack(pads)  # (6, side, side, 4)
+
+
 def test_probabilities_match_cpython(tmp_path, models):
     rng = np.random.default_rng(3)
     inputs = {
         "uniform": rng.random((16, 28, 28), dtype=np.float32),
         "blank": np.zeros((1, 28, 28), np.float32),
         "sparse": (rng.random((8, 28, 28)) > 0.9).astype(np.float32),
+        "canvas/drawn": drawn_canvases(),
     }
     mnist = mnist_test_images(N_MNIST)
     if mnist is not None:
@@ -98,8 +120,12 @@ def test_probabilities_match_cpython(tmp_path, models):
 
     with np.load(tmp_path / "cpython.npz") as ours, np.load(tmp_path / "pyodide.npz") as theirs:
         assert sorted(ours.files) == sorted(theirs.files)
-        assert len(ours.files) == len(models) * len(inputs)
-        for key in ours.files:
+        assert len(ours.files) == len(models) * len(inputs) + 2
+        assert ours["empty/drawn"].tolist() == [False] * 5 + [True]
+        np.testing.assert_array_equal(theirs["empty/drawn"], ours["empty/drawn"])
+        image_diff = np.abs(theirs["image/drawn"].astype(int) - ours["image/drawn"]).max()
+        assert image_diff == 0, f"preprocessed images differ by up to {image_diff} grey levels"
+        for key in (k for k in ours.files if k[0].isdigit()):
             assert theirs[key].dtype == np.float32 and theirs[key].shape == ours[key].shape
             diff = float(np.abs(theirs[key] - ours[key]).max())
             assert diff <= 1e-6, f"{key}: max abs diff {diff}"

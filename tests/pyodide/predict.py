@@ -2,24 +2,49 @@
 
     predict.py INPUTS.npz OUTPUT.npz MODEL.npz [MODEL.npz ...]
 
-INPUTS.npz holds float32 batches (N, 28, 28) in [0, 1] under any names; OUTPUT.npz gets
-one (N, 10) float32 array per model and input, named "<model index>/<input name>".
+INPUTS.npz holds float32 batches (N, 28, 28) in [0, 1], and canvases: arrays named
+"canvas/<name>", (N, H, W, 4) uint8 RGBA as the page's drawing pad gives them, which go
+through the page's preprocessing first. OUTPUT.npz gets "<model index>/<input name>"
+(N, 10) float32 probabilities per model and input, and per canvas batch
+"image/<name>" (N, 28, 28) uint8 (zeros where empty) and "empty/<name>" (N,) bool.
 """
 
 import sys
 
 import numpy as np
 
+from recognizer.input_spec import IMAGE_SIZE, to_network_input
 from recognizer.network import load_network
+from recognizer.preprocess import ink_from_rgba, mnist_from_ink
 
-__all__ = ["predict_all"]
+__all__ = ["predict_all", "preprocess_canvases"]
+
+
+def preprocess_canvases(canvases: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(N, H, W, 4) uint8 RGBA -> ((N, 28, 28) uint8 images, (N,) bool empty)."""
+    images = np.zeros((len(canvases), IMAGE_SIZE, IMAGE_SIZE), np.uint8)
+    empty = np.zeros(len(canvases), bool)
+    for index, canvas in enumerate(canvases):
+        image = mnist_from_ink(ink_from_rgba(canvas))
+        if image is None:
+            empty[index] = True
+        else:
+            images[index] = image
+    return images, empty
 
 
 def predict_all(inputs_path: str, output_path: str, model_paths: list[str]) -> None:
     """Run every model on every stored batch and save the probabilities."""
+    results, batches = {}, {}
     with np.load(inputs_path) as stored:
-        batches = {name: stored[name] for name in stored.files}
-    results = {}
+        for key in stored.files:
+            kind, _, name = key.rpartition("/")
+            if kind == "canvas":
+                images, empty = preprocess_canvases(stored[key])
+                results[f"image/{name}"], results[f"empty/{name}"] = images, empty
+                batches[key] = to_network_input(images)  # (N, 28, 28, 1)
+            else:
+                batches[key] = stored[key]
     for index, model in enumerate(model_paths):
         net = load_network(model)
         for name, batch in batches.items():
