@@ -3,6 +3,7 @@ layout on a phone, failure handling, and no traffic off the page's own origin.""
 
 import gzip
 import io
+import json
 import re
 
 import numpy as np
@@ -236,3 +237,14 @@ def test_a_failed_asset_shows_the_error_banner(new_page, page_log, site_url, ass
     message = page.inner_text("#banner-text")
     assert message
     assert "Traceback" not in message
+
+
+def test_how_it_works_quotes_the_model_card(app, weights_dir):
+    card_path = weights_dir / "default.json"
+    if not card_path.is_file():
+        pytest.skip("no model card beside the weights")
+    card = json.loads(card_path.read_text())
+    app.wait_for_function("!document.getElementById('model-facts').hidden")
+    facts = app.inner_text("#model-facts")
+    assert f"{card['test_accuracy'] * 100:.2f} %" in facts
+    assert f"{card['parameters']:,}" in facts

@@ -84,6 +84,22 @@ export function connect(recognizeCanvas, recognizeImage) {
   upload.disabled = false;
   root.dataset.appState = "ready";
   schedule(true);
+  showModelFacts();
+}
+
+/** Fill "How it works" with the model card's size and test accuracy, when there is one. */
+async function showModelFacts() {
+  const { model: info } = await manifest;
+  if (!info.card) return;
+  const response = await fetch(info.card);
+  if (!response.ok) return;
+  const card = await response.json();
+  const facts = $("model-facts");
+  facts.textContent =
+    `This network has ${card.parameters.toLocaleString("en")} weights in ` +
+    `${Math.round(info.bytes / 1024)} KB and recognises ` +
+    `${(card.test_accuracy * 100).toFixed(2)} % of the 10,000 MNIST test digits.`;
+  facts.hidden = false;
 }
 
 setStep("runtime");
