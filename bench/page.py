@@ -122,7 +122,8 @@ def startup_and_bytes(base_url: str, chromium: str, runs: int) -> dict:
         browser = _launch(playwright, chromium)
         try:
             for run in range(runs):
-                for name, url in pages.items():  # alternate, so load hits both alike
+                order = list(pages.items())[:: 1 if run % 2 == 0 else -1]
+                for name, url in order:  # alternate, so background load hits both alike
                     context = browser.new_context(viewport={"width": 1280, "height": 900})
                     try:
                         sizes = first_load.setdefault(name, {}) if run == 0 else None

@@ -143,7 +143,10 @@ def render(results: dict) -> str:
     env = results["environment"]
     lines = [
         f"Measured by `python -m bench{' --quick' if results['quick'] else ''}` on "
-        f"{env['date']}: {env['machine']}, {env['cpus']} CPUs, Chromium {env['chromium']}.",
+        f"{env['date']}: {env['machine']}, {env['cpus']} CPUs, Chromium {env['chromium']}. "
+        "To measure again: `MNIST_DIR=… PENDIGITS_FILE=… PYODIDE_WHEELS=… "
+        "python -m bench [--quick] [--strokes N]` (rewrites this block and "
+        "`bench/results.json`; parts without their data are skipped).",
     ]
     for key, title, body in SECTIONS:
         part = results["parts"][key]
