@@ -1,5 +1,6 @@
 """The model file loader and the network built from it."""
 
+import hashlib
 import io
 import json
 
@@ -244,3 +245,17 @@ def test_kernel_with_wrong_rank_is_rejected(tmp_path):
         ModelFileError, match=r"'c1/kernel' has shape \(3, 1, 4\), expected \(kh, kw"
     ):
         load_network(write(tmp_path, weights))
+
+
+def test_checksum_is_verified_when_given(tmp_path, images):
+    path = write(tmp_path, make_arrays())
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    expected = load_network(path).predict_proba(images)
+    for source, checksum in [(path, digest), (data, digest), (io.BytesIO(data), digest.upper())]:
+        probs = load_network(source, checksum).predict_proba(images)
+        np.testing.assert_array_equal(probs, expected)
+    tampered = bytearray(data)
+    tampered[-100] ^= 1
+    with pytest.raises(ModelFileError, match="checksum mismatch"):
+        load_network(bytes(tampered), digest)

@@ -85,6 +85,15 @@ export function connect(recognizeCanvas, recognizeImage) {
   root.dataset.appState = "ready";
   schedule(true);
   showModelFacts();
+  registerServiceWorker();
+}
+
+/** Cache the app for offline use and faster later visits (once it has started). */
+function registerServiceWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker
+    .register("./sw.js")
+    .catch((error) => console.warn("offline support unavailable:", reason(error)));
 }
 
 /** Fill "How it works" with the model card's size and test accuracy, when there is one. */

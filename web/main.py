@@ -66,11 +66,12 @@ async def start() -> None:
     app.setStep("model")
     try:
         data = await app.modelBytes()
+        expected_sha256 = (await app.siteInfo()).model.sha256  # recorded by the site build
     except JsException as error:  # the fetch started by app.js failed
         app.fail(f"Could not download the network weights ({error}). Check the connection.")
         return
     try:
-        recognizer = Recognizer(load_network(data.to_bytes()))
+        recognizer = Recognizer(load_network(data.to_bytes(), expected_sha256))
     except ModelFileError as error:
         app.fail(f"The network weights file is damaged: {error}")
         return

@@ -6,11 +6,14 @@ const BUILD_VERSION = "__BUILD_VERSION__";
 const PRECACHE = "__PRECACHE__";
 const CACHE = `digit-recognizer-${BUILD_VERSION}`;
 
+// "no-cache" revalidates with the server: files this visit already downloaded come back as
+// 304 Not Modified instead of being downloaded twice, and a new deploy is never mixed with
+// stale copies from the HTTP cache.
 self.addEventListener("install", (event) => {
   event.waitUntil(
     caches
       .open(CACHE)
-      .then((cache) => cache.addAll(PRECACHE.map((path) => new Request(path, { cache: "reload" }))))
+      .then((cache) => cache.addAll(PRECACHE.map((path) => new Request(path, { cache: "no-cache" }))))
       .then(() => self.skipWaiting()),
   );
 });

@@ -25,6 +25,7 @@ that the network ends in a softmax over a vector. Any problem raises
 :class:`ModelFileError` with one message naming it.
 """
 
+import hashlib
 import io
 import json
 import os
@@ -95,11 +96,23 @@ class Network:
         return x
 
 
-def load_network(source: str | os.PathLike | bytes | BinaryIO) -> Network:
+def load_network(
+    source: str | os.PathLike | bytes | BinaryIO, expected_sha256: str | None = None
+) -> Network:
     """Read and validate a model file (a path, its bytes, or a binary file object).
 
-    Raises ModelFileError naming the problem; OSError if a path cannot be opened.
+    expected_sha256 : hex digest the file's bytes must have (recorded when the site was
+        built); None skips the check.
+    Raises ModelFileError naming the problem (checksum mismatch included); OSError if a
+    path cannot be opened.
     """
+    if expected_sha256 is not None:
+        source = _read_bytes(source)
+        actual = hashlib.sha256(source).hexdigest()
+        if actual != expected_sha256.lower():
+            raise ModelFileError(
+                f"checksum mismatch: sha256 {actual[:12]}…, expected {expected_sha256[:12]}…"
+            )
     if isinstance(source, bytes | bytearray | memoryview):
         source = io.BytesIO(bytes(source))
     try:
@@ -116,6 +129,15 @@ def load_network(source: str | os.PathLike | bytes | BinaryIO) -> Network:
         raise ModelFileError(f"missing '{SPEC_KEY}' (not a model file of this format)")
     spec = _parse_spec(arrays.pop(SPEC_KEY))
     return _build(spec, arrays)
+
+
+def _read_bytes(source: str | os.PathLike | bytes | BinaryIO) -> bytes:
+    if isinstance(source, bytes | bytearray | memoryview):
+        return bytes(source)
+    if isinstance(source, str | os.PathLike):
+        with open(source, "rb") as file:
+            return file.read()
+    return source.read()
 
 
 def save_network(

@@ -1,0 +1,130 @@
+"""Offline use, the Content-Security-Policy, weights integrity, and the README screenshot."""
+
+import io
+import os
+import re
+from pathlib import Path
+
+import pytest
+from conftest import READY_TIMEOUT_MS, REPO_ROOT, wait_ready
+from PIL import Image, ImageDraw
+from test_page import SEVEN, draw, settled_result
+
+pytestmark = pytest.mark.browser
+
+EXPECTED_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", "'unsafe-eval'", "'wasm-unsafe-eval'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'none'"],
+}
+# Records every CSP violation from the first script on (init scripts are not subject to CSP).
+RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+addEventListener("securitypolicyviolation", (e) =>
+  window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}`));
+"""
+SW_CACHE_FILLED = """async () => {
+  const registration = await navigator.serviceWorker.ready;
+  const names = await caches.keys();
+  const cache = await caches.open(names[0]);
+  return {names, entries: (await cache.keys()).length, active: !!registration.active};
+}"""
+
+
+def sketch_png(strokes, side: int = 200) -> bytes:
+    """Strokes (fractions of the side) drawn dark on light paper, as PNG bytes."""
+    paper = Image.new("L", (side, side), 235)
+    pen = ImageDraw.Draw(paper)
+    for stroke in strokes:
+        pen.line([(x * side, y * side) for x, y in stroke], fill=20, width=side // 14)
+    buffer = io.BytesIO()
+    paper.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def csp_of(html: str) -> dict[str, list[str]]:
+    """The directives of the page's CSP <meta> tag."""
+    content = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
+    pairs = (directive.split() for directive in content.split(";") if directive.strip())
+    return {name: sources for name, *sources in pairs}
+
+
+def test_csp_allows_only_the_own_origin(built_site):
+    assert csp_of((built_site / "index.html").read_text()) == EXPECTED_CSP
+
+
+def test_app_works_under_its_csp_without_violations(new_page, site_url):
+    page = new_page()
+    page.add_init_script(RECORD_VIOLATIONS)
+    wait_ready(page, site_url)
+    draw(page, SEVEN)
+    drawn = settled_result(page)
+    assert drawn["digit"] == "7"
+    page.locator("#upload").set_input_files(
+        {"name": "digit.png", "mimeType": "image/png", "buffer": sketch_png(SEVEN)}
+    )
+    page.wait_for_function(f"+document.getElementById('result').dataset.seq > {drawn['seq']}")
+    assert page.evaluate("document.getElementById('result').dataset.digit") == "7"
+    assert page.evaluate("window.__cspViolations") == []
+
+
+def test_works_offline_after_the_first_visit(new_page, site_url, built_site):
+    page = new_page()
+    wait_ready(page, site_url)
+    cache = page.evaluate(SW_CACHE_FILLED)
+    version = re.search(r'const BUILD_VERSION = "(\w+)"', (built_site / "sw.js").read_text())
+    assert cache["names"] == [f"digit-recognizer-{version.group(1)}"]
+    precached = re.search(r"const PRECACHE = (\[.*?\]);", (built_site / "sw.js").read_text(), re.S)
+    assert cache["entries"] == precached.group(1).count('"./')
+
+    page.context.set_offline(True)
+    wait_ready(page, site_url)  # reload with the network off
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
+    draw(page, SEVEN)
+    result = settled_result(page)
+    assert result["state"] == "result" and result["digit"] == "7"
+
+
+def test_tampered_weights_are_refused(new_page, page_log, site_url):
+    page_log.errors_expected = True
+    page = new_page()
+
+    def tamper(route):
+        body = bytearray(route.fetch().body())
+        body[len(body) // 2] ^= 0xFF
+        route.fulfill(status=200, body=bytes(body), content_type="application/octet-stream")
+
+    page.route("**/model/default.npz", tamper)
+    page.goto(site_url)
+    page.wait_for_function(
+        "document.documentElement.dataset.appState !== 'loading'", timeout=READY_TIMEOUT_MS
+    )
+    assert page.evaluate("document.documentElement.dataset.appState") == "error"
+    assert "checksum mismatch" in page.inner_text("#banner")
+    assert "Traceback" not in page.content()
+
+
+def test_readme_screenshot(new_page, site_url, tmp_path):
+    """Draws a digit and photographs the page; UPDATE_SCREENSHOT=1 refreshes docs/."""
+    page = new_page(viewport={"width": 1100, "height": 820}, device_scale_factor=1)
+    wait_ready(page, site_url)
+    draw(page, THREE, steps=6)
+    assert settled_result(page)["digit"] == "3"
+    target = (
+        REPO_ROOT / "docs" / "screenshot.png"
+        if os.environ.get("UPDATE_SCREENSHOT")
+        else tmp_path / "screenshot.png"
+    )
+    target.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(target))
+    assert Path(target).stat().st_size > 20_000
+
+
+THREE = [
+    [
+        (0.32, 0.22), (0.45, 0.16), (0.6, 0.17), (0.68, 0.27), (0.62, 0.4), (0.48, 0.47),
+        (0.63, 0.53), (0.7, 0.66), (0.62, 0.79), (0.46, 0.84), (0.32, 0.78),
+    ]
+]  # fmt: skip
