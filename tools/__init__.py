@@ -1,0 +1,1 @@
+"""Developer tools: site build, local server, pen-data replay and evaluation."""
