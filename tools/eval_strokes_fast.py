@@ -1,0 +1,87 @@
+"""Evaluate pen trajectories in-process: the page's preprocessing and network, no browser.
+
+    python -m tools.eval_strokes_fast FILE [--limit N] [--seed S] [--brush F]
+
+Each digit is fitted to the page's canvas (tools.unipen.fit_to_canvas), drawn with round
+caps and joins by Pillow on a transparent canvas of CANVAS_SIDE_PX device pixels, then read
+from the alpha channel, preprocessed and classified exactly as the page does. It is a quick
+tuning loop for brush width, preprocessing and training; the figure that counts is the
+browser's (``python -m tools.eval_strokes``).
+"""
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from recognizer import preprocess
+from recognizer.input_spec import to_network_input
+from recognizer.network import load_network
+from tools import unipen
+from tools.eval_strokes import Evaluation, format_report
+
+__all__ = ["evaluate_in_process", "rasterize"]
+
+DEFAULT_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "default.npz"
+
+
+def rasterize(strokes: Sequence[np.ndarray], side_px: int, brush_px: float) -> np.ndarray:
+    """Draw canvas-coordinate strokes as the page's pad does: (side, side, 4) uint8 RGBA,
+    transparent background, opaque ink, round caps and joins ``brush_px`` wide."""
+    canvas = Image.new("RGBA", (side_px, side_px), (0, 0, 0, 0))
+    pen = ImageDraw.Draw(canvas)
+    radius = brush_px / 2
+    for stroke in strokes:
+        points = [tuple(point) for point in np.asarray(stroke, dtype=float)]
+        if len(points) > 1:
+            pen.line(points, fill=(0, 0, 0, 255), width=max(1, round(brush_px)), joint="curve")
+        for x, y in points:  # round caps, and round joins wherever the line turns
+            pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=(0, 0, 0, 255))
+    return np.asarray(canvas)  # (side, side, 4)
+
+
+def evaluate_in_process(
+    digits: Sequence[unipen.PenDigit], weights: Path, brush_fraction: float
+) -> Evaluation:
+    """Classify ``digits`` through rasterisation, preprocessing and the NumPy network."""
+    network = load_network(weights)
+    side = unipen.CANVAS_SIDE_PX
+    start = time.perf_counter()
+    images = []
+    for digit in digits:
+        rgba = rasterize(unipen.fit_to_canvas(digit.strokes, side), side, brush_fraction * side)
+        images.append(preprocess.mnist_from_ink(preprocess.ink_from_rgba(rgba)))  # (28, 28)
+    probs = network.predict_proba(to_network_input(np.stack(images)))  # (N, 10)
+    seconds = time.perf_counter() - start
+    per_digit_ms = np.full(len(digits), 1000 * seconds / max(len(digits), 1))
+    labels = np.array([digit.label for digit in digits], np.int64)
+    return Evaluation(labels, probs.argmax(axis=1).astype(np.int64), per_digit_ms, seconds)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry; returns the exit status."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("file", type=Path, help="UNIPEN pen-digit file")
+    parser.add_argument("--limit", type=int, help="number of digits (default: all)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the digit sample")
+    parser.add_argument(
+        "--brush",
+        type=float,
+        default=unipen.BRUSH_FRACTION,
+        help=f"pen width as a fraction of the canvas side (default {unipen.BRUSH_FRACTION})",
+    )
+    parser.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS, help="model .npz")
+    args = parser.parse_args(argv)
+
+    digits = unipen.load_pendigits(args.file)
+    order = np.random.default_rng(args.seed).permutation(len(digits))[: args.limit]
+    print(format_report(evaluate_in_process([digits[i] for i in order], args.weights, args.brush)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
