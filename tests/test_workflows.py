@@ -37,4 +37,4 @@ def test_actionlint_catches_a_broken_workflow(tmp_path):
     )
     result = lint(broken)
     assert result.returncode == 1
-    assert "property \"missing\" is not defined" in result.stdout
+    assert 'property "missing" is not defined' in result.stdout
