@@ -42,8 +42,8 @@ MIN_CONTRAST = 40  # ink must stand this far (0..255) above the background
 BACKGROUND_CUT = 0.25  # at most this fraction of the ink contrast is cut as background
 NOISE_CUT = 3.0  # background noise below this many standard deviations is cut
 NOISE_FLOOR = 8.0  # and always this much (0..255) above the background level
-RESAMPLE = Image.Resampling.LANCZOS  # anti-aliasing filter of the final resampling
-FILTER_SUPPORT = 3.0  # the filter's reach, in output pixels
+RESAMPLE = Image.Resampling.BILINEAR  # final anti-aliasing filter (best on pen data)
+FILTER_SUPPORT = 1.0  # the filter's reach, in output pixels
 
 
 class ImageInputError(ValueError):
