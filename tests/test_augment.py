@@ -62,6 +62,6 @@ def test_flags_only_ones(digits):
     for added in flagged[-10:].astype(int) - bars > 127:  # (H, W)
         rows, cols = np.nonzero(added)
         assert cols.size and cols.max() <= 14 and cols.min() <= 13 - 3
-        assert rows.min() >= 5 and rows.max() <= 6 + 8
+        assert rows.min() >= 5 and rows.max() <= 6 + config.flag_length_px[1]
     again = add_flags(images, labels, np.random.default_rng(0), config)
     np.testing.assert_array_equal(flagged, again)

@@ -128,7 +128,7 @@ def test_probabilities_match_cpython(tmp_path, models):
         for key in (k for k in ours.files if k[0].isdigit()):
             assert theirs[key].dtype == np.float32 and theirs[key].shape == ours[key].shape
             diff = float(np.abs(theirs[key] - ours[key]).max())
-            assert diff <= 1e-6, f"{key}: max abs diff {diff}"
+            assert diff <= 1e-5, f"{key}: max abs diff {diff}"  # float32, other summation order
 
 
 CORRUPTIONS = {

@@ -42,8 +42,8 @@ class AugmentConfig:
     elastic_sigma_px: float = 4.0
     p_dilate: float = 0.15
     p_erode: float = 0.3
-    p_flag_one: float = 0.4
-    flag_length_px: tuple[float, float] = (4.0, 8.0)
+    p_flag_one: float = 0.5
+    flag_length_px: tuple[float, float] = (6.0, 13.0)
     flag_angle_deg: tuple[float, float] = (25.0, 60.0)
 
 
