@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from tools.eval_strokes import CHROMIUM_ARGS
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -22,14 +24,6 @@ def mnist_dir() -> Path:
 
 # ---- the built site, served, and a browser -------------------------------------------
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 READY_TIMEOUT_MS = 120_000  # cold start of Pyodide on a busy two-core machine
 
 
