@@ -14,12 +14,11 @@ import numpy as np
 from bench.site import FLOOR_DIR
 from bench.stats import ratio, summary
 from tools import unipen
-from tools.eval_strokes import CHROMIUM_ARGS, pad_side
+from tools.eval_strokes import CHROMIUM_ARGS, draw_with_events, pad_side
 
 __all__ = ["latency", "startup_and_bytes"]
 
 READY_TIMEOUT_MS = 300_000
-RESULT_TIMEOUT_MS = 20_000
 # Records when <html data-app-state> leaves "loading", on the page's clock (ms since
 # navigation start).
 WATCH_STATE_JS = """
@@ -30,43 +29,6 @@ new MutationObserver(() => {
   }
 }).observe(document, { attributes: true, subtree: true, attributeFilter: ["data-app-state"] });
 """
-# Draws the strokes with PointerEvents and returns ms from the last pointerup to the
-# result for this drawing: in the DOM ("dom") and at the next frame ("frame").
-STROKE_LATENCY_JS = """async ({ strokes, timeout }) => {
-  const pad = document.getElementById("pad");
-  const result = document.getElementById("result");
-  document.getElementById("clear").click();
-  const box = pad.getBoundingClientRect();
-  const fire = (type, [x, y], buttons) => pad.dispatchEvent(new PointerEvent(type, {
-    bubbles: true, cancelable: true, composed: true, pointerId: 7, pointerType: "pen",
-    isPrimary: true, clientX: box.left + x, clientY: box.top + y,
-    button: type === "pointermove" ? -1 : 0, buttons, pressure: buttons ? 0.5 : 0,
-  }));
-  let up = 0;
-  for (const stroke of strokes) {
-    fire("pointerdown", stroke[0], 1);
-    for (const point of stroke.slice(1)) fire("pointermove", point, 1);
-    up = performance.now();
-    fire("pointerup", stroke[stroke.length - 1], 0);
-  }
-  const target = pad.dataset.version;
-  const dom = await new Promise((resolve, reject) => {
-    const done = () => result.dataset.version === target;
-    if (done()) return resolve(performance.now());
-    const timer = setTimeout(() => reject(new Error("no prediction in time")), timeout);
-    const observer = new MutationObserver(() => {
-      if (!done()) return;
-      observer.disconnect();
-      clearTimeout(timer);
-      resolve(performance.now());
-    });
-    observer.observe(result, { attributes: true });
-  });
-  const frame = await new Promise((resolve) => {
-    requestAnimationFrame(() => resolve(performance.now()));
-  });
-  return { dom: dom - up, frame: frame - up, state: result.dataset.state };
-}"""
 
 
 def _launch(playwright, chromium: str):
@@ -163,12 +125,9 @@ def latency(base_url: str, chromium: str, pen_file: Path, count: int) -> dict:
             side = pad_side(page)
             for index in order:
                 strokes = unipen.fit_to_canvas(digits[index].strokes, side)
-                payload = [np.asarray(s, dtype=float).round(2).tolist() for s in strokes]
-                got = page.evaluate(
-                    STROKE_LATENCY_JS, {"strokes": payload, "timeout": RESULT_TIMEOUT_MS}
-                )
-                for key in samples:
-                    samples[key].append(got[key])
+                got = draw_with_events(page, strokes, frame=True)
+                samples["dom"].append(got["upToDomMs"])
+                samples["frame"].append(got["upToFrameMs"])
         finally:
             browser.close()
     return {

@@ -56,8 +56,10 @@ SETTLED = (
 )
 RESULT = "Object.assign({}, document.getElementById('result').dataset)"
 # Clears the pad, draws the strokes (pad CSS pixels) with synthetic pen PointerEvents and
-# resolves with #result's data-* once it shows the finished drawing.
-REPLAY_JS = """async ({ strokes, timeout }) => {
+# resolves with #result's data-* once it shows the finished drawing, plus the ms from the
+# last pointerup to that result: in the DOM ("upToDomMs") and, when ``frame`` is set, at
+# the next animation frame ("upToFrameMs").
+REPLAY_JS = """async ({ strokes, timeout, frame = false }) => {
   const pad = document.getElementById("pad");
   const result = document.getElementById("result");
   document.getElementById("clear").click();
@@ -67,25 +69,33 @@ REPLAY_JS = """async ({ strokes, timeout }) => {
     isPrimary: true, clientX: box.left + x, clientY: box.top + y,
     button: type === "pointermove" ? -1 : 0, buttons, pressure: buttons ? 0.5 : 0,
   }));
+  let up = 0;
   for (const stroke of strokes) {
     fire("pointerdown", stroke[0], 1);
     for (const point of stroke.slice(1)) fire("pointermove", point, 1);
+    up = performance.now();
     fire("pointerup", stroke[stroke.length - 1], 0);
   }
   const target = pad.dataset.version;
-  await new Promise((resolve, reject) => {
+  const shown = await new Promise((resolve, reject) => {
     const done = () => result.dataset.version === target;
-    if (done()) return resolve();
+    if (done()) return resolve(performance.now());
     const timer = setTimeout(() => reject(new Error("no prediction in time")), timeout);
     const observer = new MutationObserver(() => {
       if (!done()) return;
       observer.disconnect();
       clearTimeout(timer);
-      resolve();
+      resolve(performance.now());
     });
     observer.observe(result, { attributes: true });
   });
-  return Object.assign({}, result.dataset);
+  const latency = { upToDomMs: shown - up };
+  if (frame) {
+    latency.upToFrameMs = await new Promise((resolve) => {
+      requestAnimationFrame(() => resolve(performance.now() - up));
+    });
+  }
+  return Object.assign({}, result.dataset, latency);
 }"""
 
 Strokes = Sequence[np.ndarray]  # each (n, 2) float: x, y in pad CSS pixels
@@ -131,10 +141,12 @@ def _predicted(result: dict) -> int:
     return int(result["digit"]) if result.get("state") == "result" else -1
 
 
-def draw_with_events(page, strokes: Strokes) -> dict:
-    """Clear, draw ``strokes`` with in-page PointerEvents; return #result's data-*."""
+def draw_with_events(page, strokes: Strokes, frame: bool = False) -> dict:
+    """Clear, draw ``strokes`` with in-page PointerEvents; return #result's data-* and
+    the pointer-up latencies (see REPLAY_JS)."""
     payload = [np.asarray(stroke, dtype=float).round(2).tolist() for stroke in strokes]
-    return page.evaluate(REPLAY_JS, {"strokes": payload, "timeout": RESULT_TIMEOUT_MS})
+    arguments = {"strokes": payload, "timeout": RESULT_TIMEOUT_MS, "frame": frame}
+    return page.evaluate(REPLAY_JS, arguments)
 
 
 def draw_with_mouse(page, strokes: Strokes) -> dict:
