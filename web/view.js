@@ -31,12 +31,7 @@ export class ResultView {
 
   /** The canvas is blank: show the prompt, no guess. */
   empty(version, prompt = "Draw a digit in the box.") {
-    this.#set("empty", version);
-    this.digit.textContent = "";
-    this.message.textContent = prompt;
-    this.confidence.textContent = "";
-    this.#drawBars(null);
-    this.#drawImage(null);
+    this.#showText("empty", version, prompt);
   }
 
   /**
@@ -69,13 +64,18 @@ export class ResultView {
 
   /** Show a user-facing error message (e.g. an unreadable uploaded file). */
   error(message, version) {
-    this.#set("error", version);
+    this.#showText("error", version, message);
+    this.announcer.textContent = message;
+  }
+
+  /** A state with a message and no digit, bars or image. */
+  #showText(state, version, text) {
+    this.#set(state, version);
     this.digit.textContent = "";
-    this.message.textContent = message;
+    this.message.textContent = text;
     this.confidence.textContent = "";
     this.#drawBars(null);
     this.#drawImage(null);
-    this.announcer.textContent = message;
   }
 
   #set(state, version) {
