@@ -44,7 +44,7 @@ import tensorflow as tf
 
 from recognizer.input_spec import to_network_input
 from recognizer.network import load_network, save_network
-from training.augment import AugmentConfig, add_flags, augment
+from training.augment import AugmentConfig, add_pen_strokes, augment
 from training.export import count_macs, count_parameters, export_model
 from training.mnist import load_mnist
 from training.models import N_CLASSES, build_model
@@ -172,7 +172,9 @@ def main(argv=None) -> dict:
         tick = time.perf_counter()
         images = x_train
         if config:
-            images = augment(add_flags(x_train, y_train, augment_rng, config), augment_rng, config)
+            images = augment(
+                add_pen_strokes(x_train, y_train, augment_rng, config), augment_rng, config
+            )
         augment_seconds.append(time.perf_counter() - tick)
         model.fit(
             to_network_input(images),

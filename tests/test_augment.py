@@ -5,7 +5,7 @@ import pytest
 
 pytest.importorskip("scipy")
 
-from training.augment import AugmentConfig, add_flags, augment
+from training.augment import AugmentConfig, add_pen_strokes, augment
 
 OFF = AugmentConfig(0.0, (1.0, 1.0), 0.0, 0.0, 0.0, 4.0, 0.0, 0.0)
 
@@ -54,7 +54,7 @@ def test_flags_only_ones(digits):
     images = np.concatenate([digits, bars])  # (30, 28, 28)
     labels = np.concatenate([np.arange(len(digits)) % 10, np.ones(10, int)])
     config = AugmentConfig(p_flag_one=1.0)
-    flagged = add_flags(images, labels, np.random.default_rng(0), config)
+    flagged = add_pen_strokes(images, labels, np.random.default_rng(0), config)
     ones = labels == 1
     np.testing.assert_array_equal(flagged[~ones], images[~ones])
     assert (flagged >= images).all()  # a flag only adds ink
@@ -63,5 +63,21 @@ def test_flags_only_ones(digits):
         rows, cols = np.nonzero(added)
         assert cols.size and cols.max() <= 14 and cols.min() <= 13 - 3
         assert rows.min() >= 5 and rows.max() <= 6 + config.flag_length_px[1]
-    again = add_flags(images, labels, np.random.default_rng(0), config)
+    again = add_pen_strokes(images, labels, np.random.default_rng(0), config)
     np.testing.assert_array_equal(flagged, again)
+
+
+def test_crossbars_only_sevens_across_the_stem():
+    stems = np.zeros((10, 28, 28), np.uint8)
+    stems[:, 4:24, 13:15] = 255  # a plain vertical stroke, rows 4..23
+    labels = np.array([7] * 5 + [1] * 5)
+    config = AugmentConfig(p_flag_one=0.0, p_cross_seven=1.0)
+    crossed = add_pen_strokes(stems, labels, np.random.default_rng(0), config)
+    np.testing.assert_array_equal(crossed[5:], stems[5:])
+    assert (crossed >= stems).all()
+    low, high = config.crossbar_height
+    for added in crossed[:5].astype(int) - stems[:5] > 127:  # (H, W)
+        rows, cols = np.nonzero(added)
+        assert cols.size and cols.min() < 13 and cols.max() > 14  # it crosses the stem
+        assert 4 + low * 19 - 3 <= rows.min() and rows.max() <= 4 + high * 19 + 3
+        assert np.ptp(cols) > np.ptp(rows)  # closer to horizontal than vertical

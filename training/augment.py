@@ -1,7 +1,8 @@
 """Random distortions of MNIST digits, so the network also reads digits drawn on a canvas.
 
-:func:`add_flags` first gives a share of the ones the long lead-in stroke (flag) that
-many writers put on a "1" and that MNIST's mostly plain ones lack. Then, per image
+:func:`add_pen_strokes` first adds the strokes that many writers draw and MNIST's
+mostly American digits lack: the long lead-in stroke (flag) of a "1" and the crossbar of
+a "7". Then, per image
 (:func:`augment`): a stroke-width change (grey dilation or erosion), then one resampling that
 combines a random affine map (rotation, anisotropic scale, shear, shift, all about the
 image centre) with a smooth elastic displacement field. Vectorised over the batch with
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-__all__ = ["AugmentConfig", "add_flags", "augment"]
+__all__ = ["AugmentConfig", "add_pen_strokes", "augment"]
 
 CHUNK = 8192  # images resampled at once; bounds the temporary memory to ~100 MB
 
@@ -29,9 +30,13 @@ class AugmentConfig:
     elastic_px : standard deviation of the elastic displacement, pixels
     elastic_sigma_px : smoothness (Gaussian sigma) of the elastic field, pixels
     p_dilate, p_erode : probability of a 2x2 grey dilation (thicker) / erosion (thinner)
-    p_flag_one : share of the ones given a flag by :func:`add_flags`
+    p_flag_one : share of the ones given a flag by :func:`add_pen_strokes`
     flag_length_px : (low, high) flag length, pixels
     flag_angle_deg : (low, high) flag angle below the horizontal, degrees
+    p_cross_seven : share of the sevens given a crossbar
+    crossbar_length_px : (low, high) crossbar length, pixels
+    crossbar_height : (low, high) crossbar row, as a fraction of the ink's height from its top
+    crossbar_tilt_deg : crossbar angle to the horizontal, degrees
     """
 
     max_rotation_deg: float = 12.0
@@ -42,9 +47,13 @@ class AugmentConfig:
     elastic_sigma_px: float = 4.0
     p_dilate: float = 0.15
     p_erode: float = 0.3
-    p_flag_one: float = 0.5
-    flag_length_px: tuple[float, float] = (6.0, 13.0)
-    flag_angle_deg: tuple[float, float] = (25.0, 60.0)
+    p_flag_one: float = 0.6
+    flag_length_px: tuple[float, float] = (7.0, 15.0)
+    flag_angle_deg: tuple[float, float] = (20.0, 60.0)
+    p_cross_seven: float = 0.3
+    crossbar_length_px: tuple[float, float] = (6.0, 12.0)
+    crossbar_height: tuple[float, float] = (0.4, 0.65)
+    crossbar_tilt_deg: float = 12.0
 
 
 def augment(images: np.ndarray, rng: np.random.Generator, config: AugmentConfig) -> np.ndarray:
@@ -64,37 +73,84 @@ def augment(images: np.ndarray, rng: np.random.Generator, config: AugmentConfig)
     return out
 
 
-def add_flags(
+def add_pen_strokes(
     images: np.ndarray, labels: np.ndarray, rng: np.random.Generator, config: AugmentConfig
 ) -> np.ndarray:
-    """Draw a flag on a random share of the ones: a stroke from the top of the digit
-    down and to the left, anti-aliased, as wide as a typical MNIST stroke.
+    """Add the extra strokes many writers draw and MNIST mostly lacks: a flag on a share
+    of the ones (from the top of the digit down and to the left) and a crossbar on a share
+    of the sevens (across the stem, a little below the middle). Anti-aliased, about as
+    wide as a typical MNIST stroke; each only adds ink.
 
     images : (N, H, W) uint8; labels : (N,) ints
     returns : (N, H, W) uint8 copy
     """
     out = images.copy()
-    chosen = np.flatnonzero((labels == 1) & (rng.random(len(labels)) < config.p_flag_one))
-    n, (h, w) = len(chosen), images.shape[1:]
+    h, w = images.shape[1:]
+    draw = rng.random(len(labels))
+    ones = np.flatnonzero((labels == 1) & (draw < config.p_flag_one))
+    sevens = np.flatnonzero((labels == 7) & (draw < config.p_cross_seven))
+    for chosen, segments in ((ones, _flag), (sevens, _crossbar)):
+        ink = images[chosen] > 127  # (n, H, W)
+        start, end = segments(ink, rng, config)  # 2 x (n, 2) row, col
+        half_width = rng.uniform(0.8, 1.4, len(chosen))
+        out[chosen] = np.maximum(out[chosen], _draw_segments((h, w), start, end, half_width))
+    return out
+
+
+def _flag(ink: np.ndarray, rng: np.random.Generator, config: AugmentConfig):
+    """Flag ends (row, col): from the middle of the top row of ink, down to the left.
+
+    ink : (n, H, W) bool -> start, end : (n, 2) float32
+    """
+    n = len(ink)
     length = rng.uniform(*config.flag_length_px, n)
     angle = np.deg2rad(rng.uniform(*config.flag_angle_deg, n))
-    half_width = rng.uniform(0.8, 1.4, n)
-    ink = images[chosen] > 127  # (n, H, W)
     top = ink.any(axis=2).argmax(axis=1)  # (n,) first row with ink
-    top_row = ink[np.arange(n), top]  # (n, W)
-    start_x = (top_row * np.arange(w)).sum(axis=1) / np.maximum(top_row.sum(axis=1), 1)  # (n,)
-    start = np.stack([top, start_x], axis=1).astype(np.float32)  # (n, 2) row, col
-    end = start + np.stack([np.sin(angle), -np.cos(angle)], axis=1) * length[:, None]  # (n, 2)
-    # Distance from each pixel centre to the segment start-end.
+    start = np.stack([top, _ink_centre_col(ink, top)], axis=1).astype(np.float32)  # (n, 2)
+    end = start + np.stack([np.sin(angle), -np.cos(angle)], axis=1) * length[:, None]
+    return start, end.astype(np.float32)
+
+
+def _crossbar(ink: np.ndarray, rng: np.random.Generator, config: AugmentConfig):
+    """Crossbar ends (row, col): centred on the ink of a row part-way down the digit,
+    nearly horizontal.
+
+    ink : (n, H, W) bool -> start, end : (n, 2) float32
+    """
+    n = len(ink)
+    rows_with_ink = ink.any(axis=2)  # (n, H)
+    top = rows_with_ink.argmax(axis=1)  # (n,)
+    bottom = ink.shape[1] - 1 - rows_with_ink[:, ::-1].argmax(axis=1)  # (n,)
+    row = np.rint(top + rng.uniform(*config.crossbar_height, n) * (bottom - top)).astype(int)
+    centre = np.stack([row, _ink_centre_col(ink, row)], axis=1).astype(np.float32)  # (n, 2)
+    half_length = rng.uniform(*config.crossbar_length_px, n) / 2
+    tilt = np.deg2rad(rng.uniform(-config.crossbar_tilt_deg, config.crossbar_tilt_deg, n))
+    half = np.stack([-np.sin(tilt), np.cos(tilt)], axis=1) * half_length[:, None]  # (n, 2)
+    return centre - half, centre + half
+
+
+def _ink_centre_col(ink: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Mean column of the ink in one row of each image: (n, H, W) bool, (n,) -> (n,)."""
+    row_ink = ink[np.arange(len(ink)), rows]  # (n, W)
+    cols = np.arange(ink.shape[2])
+    return (row_ink * cols).sum(axis=1) / np.maximum(row_ink.sum(axis=1), 1)
+
+
+def _draw_segments(
+    shape: tuple[int, int], start: np.ndarray, end: np.ndarray, half_width: np.ndarray
+) -> np.ndarray:
+    """Anti-aliased straight strokes with round ends, one per image.
+
+    start, end : (n, 2) row, col; half_width : (n,) pixels -> (n, H, W) uint8 coverage
+    """
+    h, w = shape
     grid = np.stack(np.mgrid[0:h, 0:w], axis=-1).astype(np.float32)  # (H, W, 2)
     seg = (end - start)[:, None, None, :]  # (n, 1, 1, 2)
     rel = grid[None] - start[:, None, None, :]  # (n, H, W, 2)
-    t = np.clip((rel * seg).sum(-1) / (seg * seg).sum(-1), 0.0, 1.0)  # (n, H, W)
+    t = np.clip((rel * seg).sum(-1) / np.maximum((seg * seg).sum(-1), 1e-6), 0.0, 1.0)
     distance = np.linalg.norm(rel - t[..., None] * seg, axis=-1)  # (n, H, W)
     coverage = np.clip(half_width[:, None, None] + 0.5 - distance, 0.0, 1.0)  # (n, H, W)
-    flag = np.rint(coverage * 255.0).astype(np.uint8)
-    out[chosen] = np.maximum(out[chosen], flag)
-    return out
+    return np.rint(coverage * 255.0).astype(np.uint8)
 
 
 def _stroke_width(images: np.ndarray, rng: np.random.Generator, config: AugmentConfig):
