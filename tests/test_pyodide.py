@@ -120,11 +120,13 @@ def test_probabilities_match_cpython(tmp_path, models):
 
     with np.load(tmp_path / "cpython.npz") as ours, np.load(tmp_path / "pyodide.npz") as theirs:
         assert sorted(ours.files) == sorted(theirs.files)
-        assert len(ours.files) == len(models) * len(inputs) + 2
+        assert len(ours.files) == len(models) * (len(inputs) + 1) + 3
         assert ours["empty/drawn"].tolist() == [False] * 5 + [True]
         np.testing.assert_array_equal(theirs["empty/drawn"], ours["empty/drawn"])
         image_diff = np.abs(theirs["image/drawn"].astype(int) - ours["image/drawn"]).max()
         assert image_diff == 0, f"preprocessed images differ by up to {image_diff} grey levels"
+        views_diff = np.abs(theirs["views/drawn"].astype(int) - ours["views/drawn"]).max()
+        assert views_diff == 0, f"rotated views differ by up to {views_diff} grey levels"
         for key in (k for k in ours.files if k[0].isdigit()):
             assert theirs[key].dtype == np.float32 and theirs[key].shape == ours[key].shape
             diff = float(np.abs(theirs[key] - ours[key]).max())

@@ -4,9 +4,9 @@
 
 Each digit is fitted to the page's canvas (tools.unipen.fit_to_canvas), drawn with round
 caps and joins by Pillow on a transparent canvas of CANVAS_SIDE_PX device pixels, then read
-from the alpha channel, preprocessed and classified exactly as the page does. It is a quick
-tuning loop for brush width, preprocessing and training; the figure that counts is the
-browser's (``python -m tools.eval_strokes``).
+from the alpha channel, preprocessed and classified exactly as the page does (rotated
+views included). It is a quick tuning loop for brush width, preprocessing and training;
+the figure that counts is the browser's (``python -m tools.eval_strokes``).
 """
 
 import argparse
@@ -18,8 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from recognizer import preprocess
-from recognizer.input_spec import to_network_input
+from recognizer import preprocess, views
 from recognizer.network import load_network
 from tools import unipen
 from tools.eval_strokes import Evaluation, format_report
@@ -55,7 +54,7 @@ def evaluate_in_process(
     for digit in digits:
         rgba = rasterize(unipen.fit_to_canvas(digit.strokes, side), side, brush_fraction * side)
         images.append(preprocess.mnist_from_ink(preprocess.ink_from_rgba(rgba)))  # (28, 28)
-    probs = network.predict_proba(to_network_input(np.stack(images)))  # (N, 10)
+    probs = views.predict_proba(network, np.stack(images))  # (N, 10)
     seconds = time.perf_counter() - start
     per_digit_ms = np.full(len(digits), 1000 * seconds / max(len(digits), 1))
     labels = np.array([digit.label for digit in digits], np.int64)

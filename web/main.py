@@ -19,8 +19,7 @@ import numpy as np
 from pyodide.ffi import JsException, create_proxy, to_js
 from pyscript.js_modules import app
 
-from recognizer import preprocess
-from recognizer.input_spec import to_network_input
+from recognizer import preprocess, views
 from recognizer.network import ModelFileError, Network, load_network
 
 __all__ = ["Recognizer", "start", "startup"]
@@ -39,7 +38,7 @@ class Recognizer:
 
     def classify(self, image: np.ndarray):
         """image : (28, 28) uint8 MNIST-style -> result object with ten probabilities."""
-        probs = self.network.predict_proba(to_network_input(image))[0]  # (10,) float32
+        probs = views.predict_proba(self.network, image[None])[0]  # (10,) float32
         return _js({"state": "result", "probs": probs.tolist(), "image": image.tobytes()})
 
     def recognize_canvas(self, canvas):

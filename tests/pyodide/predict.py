@@ -6,13 +6,16 @@ INPUTS.npz holds float32 batches (N, 28, 28) in [0, 1], and canvases: arrays nam
 "canvas/<name>", (N, H, W, 4) uint8 RGBA as the page's drawing pad gives them, which go
 through the page's preprocessing first. OUTPUT.npz gets "<model index>/<input name>"
 (N, 10) float32 probabilities per model and input, and per canvas batch
-"image/<name>" (N, 28, 28) uint8 (zeros where empty) and "empty/<name>" (N,) bool.
+"image/<name>" (N, 28, 28) uint8 (zeros where empty), "empty/<name>" (N,) bool,
+"views/<name>" (V, N, 28, 28) uint8 rotated views and "<model index>/views-<name>"
+(N, 10) float32 probabilities averaged over the views, as the page computes them.
 """
 
 import sys
 
 import numpy as np
 
+from recognizer import views
 from recognizer.input_spec import IMAGE_SIZE, to_network_input
 from recognizer.network import load_network
 from recognizer.preprocess import ink_from_rgba, mnist_from_ink
@@ -35,13 +38,15 @@ def preprocess_canvases(canvases: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def predict_all(inputs_path: str, output_path: str, model_paths: list[str]) -> None:
     """Run every model on every stored batch and save the probabilities."""
-    results, batches = {}, {}
+    results, batches, canvases = {}, {}, {}
     with np.load(inputs_path) as stored:
         for key in stored.files:
             kind, _, name = key.rpartition("/")
             if kind == "canvas":
                 images, empty = preprocess_canvases(stored[key])
                 results[f"image/{name}"], results[f"empty/{name}"] = images, empty
+                results[f"views/{name}"] = views.rotated_views(images)  # (V, N, 28, 28)
+                canvases[name] = images
                 batches[key] = to_network_input(images)  # (N, 28, 28, 1)
             else:
                 batches[key] = stored[key]
@@ -49,6 +54,8 @@ def predict_all(inputs_path: str, output_path: str, model_paths: list[str]) -> N
         net = load_network(model)
         for name, batch in batches.items():
             results[f"{index}/{name}"] = net.predict_proba(batch)  # (N, 10)
+        for name, images in canvases.items():
+            results[f"{index}/views-{name}"] = views.predict_proba(net, images)  # (N, 10)
     np.savez(output_path, **results)
 
 

@@ -1,0 +1,45 @@
+"""Rotated test-time views and the probabilities averaged over them."""
+
+import numpy as np
+import pytest
+from test_network import LAYERS, make_arrays
+
+from recognizer import views
+from recognizer.input_spec import to_network_input
+from recognizer.network import load_network, save_network
+
+
+@pytest.fixture
+def bars() -> np.ndarray:
+    """Two vertical bars, (2, 28, 28) uint8."""
+    images = np.zeros((2, 28, 28), np.uint8)
+    images[0, 4:24, 13:15] = 255
+    images[1, 6:22, 10:12] = 200
+    return images
+
+
+def test_views_are_the_image_then_its_rotations(bars):
+    turned = views.rotated_views(bars, (0.0, -8.0, 8.0))
+    assert turned.shape == (3, 2, 28, 28) and turned.dtype == np.uint8
+    np.testing.assert_array_equal(turned[0], bars)
+    for view in turned[1:]:
+        assert not np.array_equal(view, bars)
+        # Bilinear resampling spreads ink; it stays inside the frame and keeps its mass.
+        np.testing.assert_allclose(view.sum(axis=(1, 2)), bars.sum(axis=(1, 2)), rtol=0.03)
+    # Counter-clockwise (+8 degrees) moves a vertical bar's top to the left.
+    top_col = lambda image: np.nonzero(image[5] > 60)[0].mean()  # noqa: E731
+    assert top_col(turned[2, 0]) < 13.5 < top_col(turned[1, 0])
+
+
+def test_probabilities_are_the_mean_over_the_views(tmp_path, bars):
+    save_network(tmp_path / "m.npz", LAYERS, make_arrays())
+    net = load_network(tmp_path / "m.npz")
+    angles = (0.0, -8.0, 8.0)
+    probs = views.predict_proba(net, bars, angles)
+    assert probs.shape == (2, 10) and probs.dtype == np.float32
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-6)
+    one_by_one = [net.predict_proba(to_network_input(v)) for v in views.rotated_views(bars, angles)]
+    np.testing.assert_allclose(probs, np.mean(one_by_one, axis=0), atol=1e-6)
+    plain = views.predict_proba(net, bars, (0.0,))
+    np.testing.assert_allclose(plain, net.predict_proba(to_network_input(bars)), atol=1e-6)
+    assert not np.allclose(plain, probs)
