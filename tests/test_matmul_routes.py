@@ -40,3 +40,18 @@ def test_dense_matches_naive(route, n_in, n_out):
     out = L.dense(x, kernel, bias)
     assert out.dtype == np.float32 and out.shape == (3, n_out)
     np.testing.assert_allclose(out, dense_naive(x, kernel, bias), rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize(("n_in", "n_out"), [(8, 3), (300, 256)])
+def test_prepared_kernel_takes_the_route_and_gives_the_same_product(route, n_in, n_out):
+    rng = np.random.default_rng(n_out)
+    x = rng.random((4, n_in), dtype=np.float32)
+    kernel = rng.standard_normal((n_in, n_out)).astype(np.float32)
+    bias = np.zeros(n_out, np.float32)
+    prepared = L.as_kernel(kernel)
+    uses_einsum = not route and n_in >= L.EINSUM_MIN_DEPTH
+    assert (prepared.rows is not None) == uses_einsum
+    if uses_einsum:
+        assert prepared.rows.shape == (n_out, n_in) and prepared.rows.flags.c_contiguous
+    assert L.as_kernel(prepared) is prepared
+    np.testing.assert_array_equal(L.dense(x, prepared, bias), L.dense(x, kernel, bias))

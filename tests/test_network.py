@@ -72,6 +72,18 @@ def test_round_trip_matches_naive_reference(tmp_path, images):
     assert net.meta == {"name": "tiny"}
 
 
+def test_relu_runs_after_the_pool_it_precedes(tmp_path, images):
+    """conv+relu -> max pool is run as conv -> pool -> relu (same result, less work)."""
+    save_network(tmp_path / "m.npz", LAYERS, make_arrays())
+    steps = load_network(tmp_path / "m.npz").steps
+    names = [getattr(step, "func", step).__name__ for step in steps]
+    assert names == [
+        *("conv2d", "max_pool2d", "relu"),
+        *("conv2d", "relu", "flatten"),
+        *("dense", "relu", "dense", "softmax"),
+    ]
+
+
 def test_loads_from_bytes_and_file_objects(tmp_path, images):
     path = write(tmp_path, make_arrays())
     expected = load_network(path).predict_proba(images)

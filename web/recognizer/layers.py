@@ -5,10 +5,14 @@ Layouts follow Keras: activations are (N, H, W, C), conv kernels are
 and returns float32 arrays and never modifies its inputs.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 __all__ = [
+    "Kernel",
+    "as_kernel",
     "conv2d",
     "conv_output_size",
     "dense",
@@ -25,16 +29,38 @@ __all__ = [
 # the reduced axis holds a few dozen values. With BLAS (CPython wheels), ``@`` wins.
 _HAS_BLAS = bool(np.show_config(mode="dicts")["Build Dependencies"]["blas"].get("found"))
 EINSUM_MIN_DEPTH = 16  # below this reduction length the triple loop is faster
-TRANSPOSE_MAX_SIZE = 1 << 16  # larger right operands are reduced in place, not transposed
 
 
-def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(M, K) @ (K, N) -> (M, N) float32, by the fastest route this NumPy build has."""
-    if _HAS_BLAS or a.shape[1] < EINSUM_MIN_DEPTH:
-        return a @ b
-    if b.size <= TRANSPOSE_MAX_SIZE:  # (N, K) rows make the dot kernel's reads contiguous
-        return np.einsum("mk,nk->mn", a, np.ascontiguousarray(b.T))
-    return np.einsum("mk,kn->mn", a, b)
+@dataclass(frozen=True)
+class Kernel:
+    """A layer's kernel, laid out once for the layer's matrix product.
+
+    shape : the kernel's own shape, (kh, kw, C_in, C_out) or (n_in, n_out)
+    matrix : (K, N) float32, the kernel with all input axes flattened into K
+    rows : (N, K) contiguous copy that the einsum dot kernel reads row by row;
+        None where ``@`` is the faster route (BLAS, or K below ``EINSUM_MIN_DEPTH``)
+    """
+
+    shape: tuple[int, ...]
+    matrix: np.ndarray
+    rows: np.ndarray | None
+
+
+def as_kernel(kernel: np.ndarray | Kernel) -> Kernel:
+    """Prepare a float32 kernel array for :func:`conv2d` or :func:`dense` (a Kernel passes)."""
+    if isinstance(kernel, Kernel):
+        return kernel
+    matrix = kernel.reshape(-1, kernel.shape[-1])  # (K, N)
+    use_einsum = not _HAS_BLAS and matrix.shape[0] >= EINSUM_MIN_DEPTH
+    rows = np.ascontiguousarray(matrix.T) if use_einsum else None  # (N, K)
+    return Kernel(kernel.shape, matrix, rows)
+
+
+def _matmul(a: np.ndarray, kernel: Kernel) -> np.ndarray:
+    """(M, K) @ kernel (K, N) -> (M, N) float32, by the route ``as_kernel`` chose."""
+    if kernel.rows is None:
+        return a @ kernel.matrix
+    return np.einsum("mk,nk->mn", a, kernel.rows)
 
 
 def conv_output_size(size: int, kernel: int, stride: int, padding: str) -> int:
@@ -53,7 +79,7 @@ def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
 
 def conv2d(
     x: np.ndarray,
-    kernel: np.ndarray,
+    kernel: np.ndarray | Kernel,
     bias: np.ndarray,
     strides: tuple[int, int] = (1, 1),
     padding: str = "valid",
@@ -61,12 +87,13 @@ def conv2d(
     """2-D convolution (cross-correlation, as Keras) by im2col and one matmul.
 
     x : (N, H, W, C_in) float32
-    kernel : (kh, kw, C_in, C_out) float32
+    kernel : (kh, kw, C_in, C_out) float32, or that array prepared by :func:`as_kernel`
     bias : (C_out,) float32
     strides : (sh, sw); padding : 'valid' or 'same'
     returns : (N, H_out, W_out, C_out) float32
     """
-    kh, kw, c_in, c_out = kernel.shape
+    kernel = as_kernel(kernel)
+    kh, kw, _, c_out = kernel.shape
     sh, sw = strides
     n, h, w, _ = x.shape
     if padding == "same":
@@ -82,8 +109,7 @@ def conv2d(
         for j in range(kw)
     ]  # kh*kw views of (N, H_out, W_out, C_in)
     columns = np.concatenate(taps, axis=-1)  # (N, H_out, W_out, kh*kw*C_in)
-    weights = kernel.reshape(kh * kw * c_in, c_out)  # (kh*kw*C_in, C_out)
-    out = _matmul(columns.reshape(n * h_out * w_out, -1), weights)  # (N*H_out*W_out, C_out)
+    out = _matmul(columns.reshape(n * h_out * w_out, -1), kernel)  # (N*H_out*W_out, C_out)
     out += bias
     return out.reshape(n, h_out, w_out, c_out)  # (N, H_out, W_out, C_out)
 
@@ -108,9 +134,12 @@ def max_pool2d(
     return windows[:, ::sh, ::sw].max(axis=(-2, -1))  # (N, H_out, W_out, C)
 
 
-def dense(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    """Fully connected layer: x (N, n_in) @ kernel (n_in, n_out) + bias -> (N, n_out) float32."""
-    out = _matmul(x, kernel)  # (N, n_out)
+def dense(x: np.ndarray, kernel: np.ndarray | Kernel, bias: np.ndarray) -> np.ndarray:
+    """Fully connected layer: x (N, n_in) @ kernel (n_in, n_out) + bias -> (N, n_out) float32.
+
+    kernel : (n_in, n_out) float32, or that array prepared by :func:`as_kernel`
+    """
+    out = _matmul(x, as_kernel(kernel))  # (N, n_out)
     out += bias
     return out
 
