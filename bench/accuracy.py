@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.mnist_data import mnist_test_set
+from recognizer import views
 from recognizer.network import load_network
 from tools import eval_strokes
 
@@ -17,7 +18,8 @@ BATCH = 500  # images per predict_proba call
 
 
 def mnist_accuracy(model: Path) -> dict | None:
-    """Top-1 accuracy and digits/s of a model file on the 10,000 MNIST test images (CPython).
+    """Top-1 accuracy and digits/s of a model file on the 10,000 MNIST test images (CPython),
+    for the network alone and as the page runs it (averaged over ``recognizer.views``).
 
     Returns None when $MNIST_DIR does not hold the test set.
     """
@@ -34,11 +36,20 @@ def mnist_accuracy(model: Path) -> dict | None:
         ]
     )  # (N,)
     seconds = time.perf_counter() - start
+    pixels = np.rint(images[..., 0] * 255).astype(np.uint8)  # (N, 28, 28) back to uint8
+    with_views = np.concatenate(
+        [
+            views.predict_proba(net, pixels[i : i + BATCH]).argmax(axis=1)
+            for i in range(0, len(pixels), BATCH)
+        ]
+    )  # (N,)
     return {
         "images": int(labels.size),
         "accuracy": float(np.mean(predicted == labels)),
         "errors": int(np.sum(predicted != labels)),
         "digits_per_second": labels.size / seconds,
+        "accuracy_views": float(np.mean(with_views == labels)),
+        "errors_views": int(np.sum(with_views != labels)),
     }
 
 
