@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from recognizer import preprocess
-from recognizer.input_spec import to_network_input
+from recognizer import preprocess, views
 from recognizer.network import load_network
 
 pytestmark = pytest.mark.browser
@@ -60,7 +59,7 @@ def network(weights_dir):
 def cpython_probs(network, image_bytes: bytes) -> np.ndarray:
     """The page's upload pipeline, run under CPython: (10,) float32."""
     image = preprocess.mnist_from_image_bytes(image_bytes)  # (28, 28) uint8
-    return network.predict_proba(to_network_input(image))[0]
+    return views.predict_proba(network, image[None])[0]
 
 
 def mnist_test_images(mnist_dir, count: int) -> tuple[np.ndarray, np.ndarray]:
