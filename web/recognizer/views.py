@@ -24,9 +24,12 @@ def rotated_views(images: np.ndarray, angles=VIEW_ANGLES_DEG) -> np.ndarray:
     """
     views = np.empty((len(angles), *images.shape), np.uint8)  # (V, N, H, W)
     for v, angle in enumerate(angles):
+        if not angle:
+            views[v] = images
+            continue
         for n, image in enumerate(images):
             turned = Image.fromarray(image).rotate(angle, resample=Image.Resampling.BILINEAR)
-            views[v, n] = np.asarray(turned) if angle else image
+            views[v, n] = np.asarray(turned)
     return views
 
 
