@@ -29,20 +29,10 @@ def mnist_accuracy(model: Path) -> dict | None:
     images, labels = data
     net = load_network(model)
     start = time.perf_counter()
-    predicted = np.concatenate(
-        [
-            net.predict_proba(images[i : i + BATCH]).argmax(axis=1)
-            for i in range(0, len(images), BATCH)
-        ]
-    )  # (N,)
+    predicted = _predicted_classes(net.predict_proba, images)  # (N,)
     seconds = time.perf_counter() - start
     pixels = np.rint(images[..., 0] * 255).astype(np.uint8)  # (N, 28, 28) back to uint8
-    with_views = np.concatenate(
-        [
-            views.predict_proba(net, pixels[i : i + BATCH]).argmax(axis=1)
-            for i in range(0, len(pixels), BATCH)
-        ]
-    )  # (N,)
+    with_views = _predicted_classes(lambda batch: views.predict_proba(net, batch), pixels)
     return {
         "images": int(labels.size),
         "accuracy": float(np.mean(predicted == labels)),
@@ -51,6 +41,12 @@ def mnist_accuracy(model: Path) -> dict | None:
         "accuracy_views": float(np.mean(with_views == labels)),
         "errors_views": int(np.sum(with_views != labels)),
     }
+
+
+def _predicted_classes(predict_proba, images: np.ndarray) -> np.ndarray:
+    """Most probable class of each image, ``BATCH`` images per ``predict_proba`` call: (N,)."""
+    batches = (images[i : i + BATCH] for i in range(0, len(images), BATCH))
+    return np.concatenate([predict_proba(batch).argmax(axis=1) for batch in batches])
 
 
 def stroke_accuracy(base_url: str, pen_file: Path, limit: int | None, chromium: str) -> dict:
