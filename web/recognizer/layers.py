@@ -6,9 +6,11 @@ and returns float32 arrays and never modifies its inputs.
 """
 
 from dataclasses import dataclass
+from functools import reduce
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+
+from . import winograd
 
 __all__ = [
     "Kernel",
@@ -27,8 +29,15 @@ __all__ = [
 # Pyodide's NumPy is built without BLAS: there ``@`` is a plain strided triple loop,
 # while einsum reduces contiguous rows with an unrolled dot kernel, 2-4x faster once
 # the reduced axis holds a few dozen values. With BLAS (CPython wheels), ``@`` wins.
-_HAS_BLAS = bool(np.show_config(mode="dicts")["Build Dependencies"]["blas"].get("found"))
+_NUMPY_BUILD = np.show_config(mode="dicts")
+_HAS_BLAS = bool(_NUMPY_BUILD["Build Dependencies"]["blas"].get("found"))
 EINSUM_MIN_DEPTH = 16  # below this reduction length the triple loop is faster
+# Without BLAS, a 3x3 stride-1 convolution goes through Winograd F(2x2, 3x3) once the
+# batch holds this many 2x2 output tiles; fewer, and its ~50 NumPy calls cost more.
+WINOGRAD_MIN_TILES = 128
+# Without SIMD (Pyodide), np.maximum is a branchy scalar loop, several times slower
+# on mixed data than np.where's select; with SIMD it is the fastest.
+_HAS_SIMD = bool(_NUMPY_BUILD.get("SIMD Extensions"))
 
 
 @dataclass(frozen=True)
@@ -39,11 +48,14 @@ class Kernel:
     matrix : (K, N) float32, the kernel with all input axes flattened into K
     rows : (N, K) contiguous copy that the einsum dot kernel reads row by row;
         None where ``@`` is the faster route (BLAS, or K below ``EINSUM_MIN_DEPTH``)
+    winograd : (16, C_in, C_out) transformed 3x3 kernel (see ``winograd``); None with
+        BLAS, for other kernel sizes, or for a single input channel
     """
 
     shape: tuple[int, ...]
     matrix: np.ndarray
     rows: np.ndarray | None
+    winograd: np.ndarray | None = None
 
 
 def as_kernel(kernel: np.ndarray | Kernel) -> Kernel:
@@ -53,7 +65,11 @@ def as_kernel(kernel: np.ndarray | Kernel) -> Kernel:
     matrix = kernel.reshape(-1, kernel.shape[-1])  # (K, N)
     use_einsum = not _HAS_BLAS and matrix.shape[0] >= EINSUM_MIN_DEPTH
     rows = np.ascontiguousarray(matrix.T) if use_einsum else None  # (N, K)
-    return Kernel(kernel.shape, matrix, rows)
+    # With one input channel, Winograd's products are rank-one updates that its transforms
+    # outweigh; the single-channel route of conv2d is faster there.
+    takes_winograd = kernel.ndim == 4 and kernel.shape[:2] == (3, 3) and kernel.shape[2] > 1
+    transformed = winograd.transform_kernel(kernel) if takes_winograd and not _HAS_BLAS else None
+    return Kernel(kernel.shape, matrix, rows, transformed)
 
 
 def _matmul(a: np.ndarray, kernel: Kernel) -> np.ndarray:
@@ -84,7 +100,8 @@ def conv2d(
     strides: tuple[int, int] = (1, 1),
     padding: str = "valid",
 ) -> np.ndarray:
-    """2-D convolution (cross-correlation, as Keras) by im2col and one matmul.
+    """2-D convolution (cross-correlation, as Keras): im2col and one matrix product, or
+    Winograd F(2x2, 3x3) where that is faster (see ``_winograd_pays``).
 
     x : (N, H, W, C_in) float32
     kernel : (kh, kw, C_in, C_out) float32, or that array prepared by :func:`as_kernel`
@@ -93,7 +110,7 @@ def conv2d(
     returns : (N, H_out, W_out, C_out) float32
     """
     kernel = as_kernel(kernel)
-    kh, kw, _, c_out = kernel.shape
+    kh, kw, c_in, c_out = kernel.shape
     sh, sw = strides
     n, h, w, _ = x.shape
     if padding == "same":
@@ -101,17 +118,42 @@ def conv2d(
         x = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))  # (N, H+pad, W+pad, C_in)
     h_out = conv_output_size(h, kh, sh, padding)
     w_out = conv_output_size(w, kw, sw, padding)
-    # One strided view per kernel tap, stacked along the last axis in the kernel's
-    # (kh, kw, C_in) order, so a plain reshape of the kernel matches the columns.
+    if _winograd_pays(kernel, strides, n, h_out, w_out):
+        return winograd.conv3x3(x, kernel.winograd, bias)
+    # One strided view per kernel tap, in the kernel's (kh, kw) order.
     taps = [
         x[:, i : i + sh * (h_out - 1) + 1 : sh, j : j + sw * (w_out - 1) + 1 : sw, :]
         for i in range(kh)
         for j in range(kw)
     ]  # kh*kw views of (N, H_out, W_out, C_in)
-    columns = np.concatenate(taps, axis=-1)  # (N, H_out, W_out, kh*kw*C_in)
-    out = _matmul(columns.reshape(n * h_out * w_out, -1), kernel)  # (N*H_out*W_out, C_out)
-    out += bias
+    if c_in == 1 and not _HAS_BLAS:
+        # Taps as rows: whole rows are copied, and the product runs along the long
+        # pixel axis (einsum's multiply-add kernel) instead of 9 or 25 values at a time.
+        columns = np.stack([tap[..., 0] for tap in taps]).reshape(kh * kw, -1)  # (K, M)
+        out = np.einsum("km,ko->om", columns, kernel.matrix)  # (C_out, M)
+        out += bias[:, None]
+        out = np.ascontiguousarray(out.T)  # (M, C_out)
+    else:
+        # Taps side by side in the kernel's (kh, kw, C_in) order, so a plain reshape of
+        # the kernel matches the columns.
+        columns = np.concatenate(taps, axis=-1)  # (N, H_out, W_out, kh*kw*C_in)
+        out = _matmul(columns.reshape(n * h_out * w_out, -1), kernel)  # (M, C_out)
+        out += bias
     return out.reshape(n, h_out, w_out, c_out)  # (N, H_out, W_out, C_out)
+
+
+def _winograd_pays(
+    kernel: Kernel, strides: tuple[int, int], n: int, h_out: int, w_out: int
+) -> bool:
+    """True where ``winograd.conv3x3`` is the faster route: a prepared 3x3 stride-1 kernel,
+    an output that 2x2 tiles cover exactly, and at least ``WINOGRAD_MIN_TILES`` tiles."""
+    return (
+        kernel.winograd is not None
+        and tuple(strides) == (1, 1)
+        and h_out % 2 == 0
+        and w_out % 2 == 0
+        and n * (h_out // 2) * (w_out // 2) >= WINOGRAD_MIN_TILES
+    )
 
 
 def max_pool2d(
@@ -124,14 +166,17 @@ def max_pool2d(
     """
     ph, pw = pool_size
     sh, sw = strides or pool_size
-    n, h, w, c = x.shape
+    _, h, w, _ = x.shape
     h_out, w_out = (h - ph) // sh + 1, (w - pw) // sw + 1
-    if (sh, sw) == (ph, pw):
-        # Non-overlapping windows: crop, split each spatial axis into (out, pool), reduce.
-        blocks = x[:, : h_out * ph, : w_out * pw, :].reshape(n, h_out, ph, w_out, pw, c)
-        return blocks.max(axis=(2, 4))  # (N, H_out, W_out, C)
-    windows = sliding_window_view(x, (ph, pw), axis=(1, 2))  # (N, H-ph+1, W-pw+1, C, ph, pw)
-    return windows[:, ::sh, ::sw].max(axis=(-2, -1))  # (N, H_out, W_out, C)
+    # The max of the window's rows, then of its columns, each as a max of strided views.
+    rows = reduce(_maximum, (x[:, i : i + sh * (h_out - 1) + 1 : sh] for i in range(ph)))
+    # rows: (N, H_out, W, C)
+    return reduce(_maximum, (rows[:, :, j : j + sw * (w_out - 1) + 1 : sw] for j in range(pw)))
+
+
+def _maximum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Elementwise max of two finite float32 arrays, by the faster route for this NumPy."""
+    return np.maximum(a, b) if _HAS_SIMD else np.where(a > b, a, b)
 
 
 def dense(x: np.ndarray, kernel: np.ndarray | Kernel, bias: np.ndarray) -> np.ndarray:
@@ -145,8 +190,8 @@ def dense(x: np.ndarray, kernel: np.ndarray | Kernel, bias: np.ndarray) -> np.nd
 
 
 def relu(x: np.ndarray) -> np.ndarray:
-    """Elementwise max(x, 0), same shape and dtype."""
-    return np.maximum(x, np.float32(0.0))
+    """Elementwise max(x, 0) of a finite float32 array, same shape and dtype."""
+    return _maximum(x, np.float32(0.0))
 
 
 def softmax(x: np.ndarray) -> np.ndarray:

@@ -1,0 +1,124 @@
+"""Both routes of the layers agree: the one for NumPy with BLAS and SIMD (CPython wheels)
+and the one for NumPy without either (Pyodide: einsum products, Winograd, np.where max).
+
+Each runtime takes its own route; here both are forced in turn and checked against the
+loop twins.
+"""
+
+import numpy as np
+import pytest
+from naive_layers import conv2d_naive, dense_naive, max_pool2d_naive
+
+from recognizer import layers as L
+from recognizer import winograd
+
+
+@pytest.fixture(params=[True, False], ids=["native-route", "scalar-route"])
+def route(request, monkeypatch):
+    """True: NumPy with BLAS and SIMD; False: without either, as in Pyodide."""
+    monkeypatch.setattr(L, "_HAS_BLAS", request.param)
+    monkeypatch.setattr(L, "_HAS_SIMD", request.param)
+    return request.param
+
+
+@pytest.fixture
+def winograd_calls(monkeypatch) -> list[tuple]:
+    """Records the input shape of every call that takes the Winograd route."""
+    calls, conv3x3 = [], winograd.conv3x3
+
+    def recording(x, u, bias):
+        calls.append(x.shape)
+        return conv3x3(x, u, bias)
+
+    monkeypatch.setattr(L.winograd, "conv3x3", recording)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("kh", "c_in", "c_out", "padding"),
+    [(3, 1, 8, "valid"), (5, 1, 6, "same"), (3, 4, 6, "valid"), (3, 8, 5, "same")],
+)
+def test_conv2d_matches_naive(route, kh, c_in, c_out, padding):
+    rng = np.random.default_rng(kh * 100 + c_in)
+    x = rng.random((2, 9, 8, c_in), dtype=np.float32)
+    kernel = rng.standard_normal((kh, kh, c_in, c_out)).astype(np.float32)
+    bias = rng.standard_normal(c_out).astype(np.float32)
+    out = L.conv2d(x, kernel, bias, (1, 1), padding)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, conv2d_naive(x, kernel, bias, (1, 1), padding), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("n", "side", "c_in", "c_out", "padding", "by_winograd"),
+    [
+        (8, 10, 3, 4, "valid", True),  # 8 images x 16 tiles: enough tiles
+        (8, 8, 2, 3, "same", True),
+        (7, 10, 3, 4, "valid", False),  # 112 tiles: too few
+        (8, 9, 3, 4, "valid", False),  # odd output: tiles would not cover it
+        (8, 10, 1, 4, "valid", False),  # one input channel: its own route
+    ],
+)
+def test_winograd_route_where_it_pays(
+    route, winograd_calls, n, side, c_in, c_out, padding, by_winograd
+):
+    rng = np.random.default_rng(side * 10 + n)
+    x = rng.standard_normal((n, side, side, c_in)).astype(np.float32)
+    kernel = rng.standard_normal((3, 3, c_in, c_out)).astype(np.float32)
+    bias = rng.standard_normal(c_out).astype(np.float32)
+    out = L.conv2d(x, L.as_kernel(kernel), bias, (1, 1), padding)
+    assert bool(winograd_calls) == (by_winograd and not route)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(
+        out, conv2d_naive(x, kernel, bias, (1, 1), padding), rtol=1e-5, atol=1e-5
+    )
+
+
+def test_strided_conv_never_takes_winograd(winograd_calls, monkeypatch):
+    monkeypatch.setattr(L, "_HAS_BLAS", False)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 9, 9, 2)).astype(np.float32)
+    kernel = rng.standard_normal((3, 3, 2, 3)).astype(np.float32)
+    bias = np.zeros(3, np.float32)
+    out = L.conv2d(x, L.as_kernel(kernel), bias, (2, 2))
+    assert not winograd_calls
+    np.testing.assert_allclose(out, conv2d_naive(x, kernel, bias, (2, 2)), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("shape", "pool", "strides"),
+    [((3, 8, 8, 4), (2, 2), None), ((2, 9, 7, 3), (2, 2), None), ((2, 9, 9, 2), (3, 3), (2, 2))],
+)
+def test_max_pool_and_relu_match_naive(route, shape, pool, strides):
+    x = np.random.default_rng(shape[1]).standard_normal(shape).astype(np.float32)
+    np.testing.assert_array_equal(
+        L.max_pool2d(x, pool, strides), max_pool2d_naive(x, pool, strides)
+    )
+    relu = L.relu(x)
+    assert relu.dtype == np.float32
+    np.testing.assert_array_equal(relu, np.where(x > 0, x, 0))
+
+
+@pytest.mark.parametrize(("n_in", "n_out"), [(8, 3), (40, 10), (300, 256)])
+def test_dense_matches_naive(route, n_in, n_out):
+    rng = np.random.default_rng(n_in)
+    x = rng.random((3, n_in), dtype=np.float32)
+    kernel = rng.standard_normal((n_in, n_out)).astype(np.float32)
+    bias = rng.standard_normal(n_out).astype(np.float32)
+    out = L.dense(x, kernel, bias)
+    assert out.dtype == np.float32 and out.shape == (3, n_out)
+    np.testing.assert_allclose(out, dense_naive(x, kernel, bias), rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize(("n_in", "n_out"), [(8, 3), (300, 256)])
+def test_prepared_kernel_takes_the_route_and_gives_the_same_product(route, n_in, n_out):
+    rng = np.random.default_rng(n_out)
+    x = rng.random((4, n_in), dtype=np.float32)
+    kernel = rng.standard_normal((n_in, n_out)).astype(np.float32)
+    bias = np.zeros(n_out, np.float32)
+    prepared = L.as_kernel(kernel)
+    uses_einsum = not route and n_in >= L.EINSUM_MIN_DEPTH
+    assert (prepared.rows is not None) == uses_einsum
+    if uses_einsum:
+        assert prepared.rows.shape == (n_out, n_in) and prepared.rows.flags.c_contiguous
+    assert L.as_kernel(prepared) is prepared
+    np.testing.assert_array_equal(L.dense(x, prepared, bias), L.dense(x, kernel, bias))
