@@ -51,19 +51,20 @@ def test_conv2d_matches_naive(route, kh, c_in, c_out, padding):
 @pytest.mark.parametrize(
     ("n", "side", "c_in", "c_out", "padding", "by_winograd"),
     [
-        (8, 10, 3, 4, "valid", True),  # 8 images x 16 tiles: enough tiles
-        (8, 8, 2, 3, "same", True),
-        (7, 10, 3, 4, "valid", False),  # 112 tiles: too few
-        (8, 9, 3, 4, "valid", False),  # odd output: tiles would not cover it
-        (8, 10, 1, 4, "valid", False),  # one input channel: its own route
+        (6, 10, 16, 32, "valid", True),  # 6 images x 16 tiles: just enough
+        (6, 8, 16, 32, "same", True),
+        (5, 10, 16, 32, "valid", False),  # 80 tiles: too few
+        (6, 9, 16, 32, "valid", False),  # odd output: tiles would not cover it
+        (6, 10, 16, 16, "valid", False),  # too few channels
+        (6, 10, 1, 32, "valid", False),  # one input channel: its own route
     ],
 )
 def test_winograd_route_where_it_pays(
     route, winograd_calls, n, side, c_in, c_out, padding, by_winograd
 ):
     rng = np.random.default_rng(side * 10 + n)
-    x = rng.standard_normal((n, side, side, c_in)).astype(np.float32)
-    kernel = rng.standard_normal((3, 3, c_in, c_out)).astype(np.float32)
+    x = rng.random((n, side, side, c_in), dtype=np.float32)  # as after a ReLU
+    kernel = (rng.standard_normal((3, 3, c_in, c_out)) / (3 * np.sqrt(c_in))).astype(np.float32)
     bias = rng.standard_normal(c_out).astype(np.float32)
     out = L.conv2d(x, L.as_kernel(kernel), bias, (1, 1), padding)
     assert bool(winograd_calls) == (by_winograd and not route)

@@ -33,8 +33,10 @@ _NUMPY_BUILD = np.show_config(mode="dicts")
 _HAS_BLAS = bool(_NUMPY_BUILD["Build Dependencies"]["blas"].get("found"))
 EINSUM_MIN_DEPTH = 16  # below this reduction length the triple loop is faster
 # Without BLAS, a 3x3 stride-1 convolution goes through Winograd F(2x2, 3x3) once the
-# batch holds this many 2x2 output tiles; fewer, and its ~50 NumPy calls cost more.
-WINOGRAD_MIN_TILES = 128
+# batch holds this many 2x2 output tiles (fewer, and its ~50 NumPy calls cost more) and
+# C_in * C_out reaches this (less, and its transforms outweigh the products it saves).
+WINOGRAD_MIN_TILES = 96
+WINOGRAD_MIN_CHANNEL_PRODUCT = 512
 # Without SIMD (Pyodide), np.maximum is a branchy scalar loop, several times slower
 # on mixed data than np.where's select; with SIMD it is the fastest.
 _HAS_SIMD = bool(_NUMPY_BUILD.get("SIMD Extensions"))
@@ -145,11 +147,13 @@ def conv2d(
 def _winograd_pays(
     kernel: Kernel, strides: tuple[int, int], n: int, h_out: int, w_out: int
 ) -> bool:
-    """True where ``winograd.conv3x3`` is the faster route: a prepared 3x3 stride-1 kernel,
-    an output that 2x2 tiles cover exactly, and at least ``WINOGRAD_MIN_TILES`` tiles."""
+    """True where ``winograd.conv3x3`` is the faster route: a prepared 3x3 stride-1 kernel
+    with enough channels, an output that 2x2 tiles cover exactly, and enough tiles."""
+    _, _, c_in, c_out = kernel.shape
     return (
         kernel.winograd is not None
         and tuple(strides) == (1, 1)
+        and c_in * c_out >= WINOGRAD_MIN_CHANNEL_PRODUCT
         and h_out % 2 == 0
         and w_out % 2 == 0
         and n * (h_out // 2) * (w_out // 2) >= WINOGRAD_MIN_TILES
