@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import reduce
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from . import winograd
 
@@ -122,26 +123,45 @@ def conv2d(
     w_out = conv_output_size(w, kw, sw, padding)
     if _winograd_pays(kernel, strides, n, h_out, w_out):
         return winograd.conv3x3(x, kernel.winograd, bias)
-    # One strided view per kernel tap, in the kernel's (kh, kw) order.
-    taps = [
-        x[:, i : i + sh * (h_out - 1) + 1 : sh, j : j + sw * (w_out - 1) + 1 : sw, :]
-        for i in range(kh)
-        for j in range(kw)
-    ]  # kh*kw views of (N, H_out, W_out, C_in)
+    windows = _windows(x, (kh, kw), (sh, sw), (h_out, w_out))  # (N, H_out, W_out, kh, kw, C_in)
     if c_in == 1 and not _HAS_BLAS:
-        # Taps as rows: whole rows are copied, and the product runs along the long
-        # pixel axis (einsum's multiply-add kernel) instead of 9 or 25 values at a time.
-        columns = np.stack([tap[..., 0] for tap in taps]).reshape(kh * kw, -1)  # (K, M)
+        # Each kernel tap as one row of pixels: rows are copied whole, and the product runs
+        # along the long pixel axis (einsum's multiply-add kernel), not 9 or 25 values.
+        columns = windows[..., 0].transpose(3, 4, 0, 1, 2).reshape(kh * kw, -1)  # (K, M)
         out = np.einsum("km,ko->om", columns, kernel.matrix)  # (C_out, M)
         out += bias[:, None]
         out = np.ascontiguousarray(out.T)  # (M, C_out)
     else:
-        # Taps side by side in the kernel's (kh, kw, C_in) order, so a plain reshape of
-        # the kernel matches the columns.
-        columns = np.concatenate(taps, axis=-1)  # (N, H_out, W_out, kh*kw*C_in)
-        out = _matmul(columns.reshape(n * h_out * w_out, -1), kernel)  # (M, C_out)
+        # im2col: one row per output pixel, in the kernel's (kh, kw, C_in) order, so a
+        # plain reshape of the kernel matches the columns.
+        columns = windows.reshape(n * h_out * w_out, -1)  # (M, K) copy
+        out = _matmul(columns, kernel)  # (M, C_out)
         out += bias
     return out.reshape(n, h_out, w_out, c_out)  # (N, H_out, W_out, C_out)
+
+
+def _windows(
+    x: np.ndarray, size: tuple[int, int], strides: tuple[int, int], out_size: tuple[int, int]
+) -> np.ndarray:
+    """Read-only view of every kernel window of x (N, H, W, C), no copy.
+
+    returns : (N, H_out, W_out, kh, kw, C), window (i, j) starting at row i*sh, column j*sw
+    """
+    n, _, _, c = x.shape
+    stride_n, stride_h, stride_w, stride_c = x.strides
+    return as_strided(
+        x,
+        shape=(n, *out_size, *size, c),
+        strides=(
+            stride_n,
+            stride_h * strides[0],
+            stride_w * strides[1],
+            stride_h,
+            stride_w,
+            stride_c,
+        ),
+        writeable=False,
+    )
 
 
 def _winograd_pays(
