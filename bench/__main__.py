@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer forward-pass samples")
     parser.add_argument("--strokes", type=int, help="pen digits replayed for page accuracy")
-    parser.add_argument("--runs", type=int, default=5, help="start-up runs per page and kind")
+    parser.add_argument("--runs", type=int, default=9, help="start-up runs per page and kind")
     parser.add_argument("--chromium", default=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
     parser.add_argument("--out", type=Path, default=RESULTS, help="results JSON file")
     parser.add_argument("--no-readme", action="store_true", help="leave README.md alone")
