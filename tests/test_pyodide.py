@@ -177,3 +177,34 @@ def test_corrupt_files_raise_model_file_error(tmp_path, models):
     done = run_in_pyodide(script, f"{SCRATCH}/corrupt", scratch=tmp_path)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == expected
+
+
+ROUTES = """
+import json
+import numpy as np
+from recognizer import layers as L
+
+kernel = L.as_kernel(np.ones((3, 3, 32, 64), np.float32))
+print(json.dumps({
+    "blas": L._HAS_BLAS,
+    "simd": L._HAS_SIMD,
+    "einsum_rows": kernel.rows is not None,
+    "winograd": kernel.winograd is not None,
+    "winograd_pays": L._winograd_pays(kernel, (1, 1), 1, 24, 24),
+}))
+"""
+
+
+def test_pyodide_takes_the_routes_built_for_it(tmp_path):
+    """The routes that test_layer_routes forces in CPython are the ones Pyodide takes."""
+    script = tmp_path / "routes.py"
+    script.write_text(ROUTES)
+    done = run_in_pyodide(script, scratch=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {
+        "blas": False,
+        "simd": False,
+        "einsum_rows": True,
+        "winograd": True,
+        "winograd_pays": True,
+    }
