@@ -27,20 +27,21 @@ __all__ = [
     "softmax",
 ]
 
-# Pyodide's NumPy is built without BLAS: there ``@`` is a plain strided triple loop,
-# while einsum reduces contiguous rows with an unrolled dot kernel, 2-4x faster once
-# the reduced axis holds a few dozen values. With BLAS (CPython wheels), ``@`` wins.
+# Pyodide's NumPy is built without BLAS and without SIMD, so some routes differ there:
+# - without BLAS, ``@`` is a plain strided triple loop, while einsum reduces contiguous
+#   rows with an unrolled dot kernel, 2-4x faster once the reduced axis holds a few dozen
+#   values (with BLAS, ``@`` wins);
+# - without SIMD, np.maximum is a branchy scalar loop, several times slower on mixed data
+#   than np.where's select (with SIMD, np.maximum is the fastest).
 _NUMPY_BUILD = np.show_config(mode="dicts")
 _HAS_BLAS = bool(_NUMPY_BUILD["Build Dependencies"]["blas"].get("found"))
+_HAS_SIMD = bool(_NUMPY_BUILD.get("SIMD Extensions"))
 EINSUM_MIN_DEPTH = 16  # below this reduction length the triple loop is faster
 # Without BLAS, a 3x3 stride-1 convolution goes through Winograd F(2x2, 3x3) once the
 # batch holds this many 2x2 output tiles (fewer, and its ~50 NumPy calls cost more) and
 # C_in * C_out reaches this (less, and its transforms outweigh the products it saves).
 WINOGRAD_MIN_TILES = 96
 WINOGRAD_MIN_CHANNEL_PRODUCT = 512
-# Without SIMD (Pyodide), np.maximum is a branchy scalar loop, several times slower
-# on mixed data than np.where's select; with SIMD it is the fastest.
-_HAS_SIMD = bool(_NUMPY_BUILD.get("SIMD Extensions"))
 
 
 @dataclass(frozen=True)
