@@ -1,40 +1,42 @@
-"""Train a preset network on MNIST and write its weights file and model card.
+"""Train a preset network and write its weights file and model card.
 
     python build_weights.py --preset default           # the page's network
     python build_weights.py --preset seed              # the original app's network
-    python build_weights.py --preset default --quick   # smoke run: small subset, 1 epoch
+    python build_weights.py --preset default --quick   # smoke run: small subsets, 1 epoch
 
 Steps:
 
 1. Setup -- seed every random generator and make TensorFlow's ops deterministic, so
    the same seed and data give the same weights.
-2. Prepare the data -- read (or download) MNIST and verify it by sha256; scale images
-   with ``recognizer.input_spec.to_network_input``, the same function the page uses.
-3. Build the model -- the preset's Keras architecture (``training/models.py``), Adam,
-   categorical cross-entropy.
-4. Train -- ``default`` sees a freshly distorted copy of the training set every epoch
-   (``training/augment.py``: flags on some ones, rotation, scale, shear, shift, elastic,
-   stroke width) and
-   a warm-up + cosine learning-rate schedule; ``seed`` trains on plain MNIST, as the
-   original app did.
+2. Prepare the data -- read (or download) MNIST and verify it by sha256; for ``default``,
+   also the real pen digits of ``pendigits-orig.tra`` (30 writers).
+3. Writer folds (``default``) -- train the same recipe once per writer fold and run each
+   network on the writers it never saw (``training.writer_folds``): the writer-independent
+   accuracy, and the page's calibration (temperature, "not a digit" and "not sure"
+   thresholds) fitted on those held-out predictions.
+4. Train -- the shipped network, on MNIST plus every writer's pen digits plus drawings that
+   are not a digit (``training.recipe``): a freshly distorted copy every epoch (flags on
+   some ones, crossbars on some sevens, rotation, scale, shear, shift, elastic, stroke
+   width), warm-up + cosine learning rate. ``seed`` trains on plain MNIST, as the original
+   app did.
 5. Evaluate -- export the weights, load them back with the page's NumPy forward pass
-   (``recognizer.network``) and measure accuracy on the 10,000 test digits.
-6. Export -- ``<out>/<preset>.npz`` (model file) and ``<out>/<preset>.json`` (model card:
-   architecture, parameter and multiply-add counts, input normalisation, accuracy, data
+   (``recognizer.network``) and measure accuracy and calibration on the 10,000 MNIST test
+   digits; draw the reliability diagram (``docs/reliability.png``).
+6. Export -- ``<out>/<preset>.npz`` (model file, calibration in its meta) and
+   ``<out>/<preset>.json`` (model card: architecture, parameter and multiply-add counts,
+   input normalisation, accuracies with what they were measured on, calibration, data
    checksums, library versions, training time, file sha256).
 
 MNIST is read from ``--data-dir``, else $MNIST_DIR, else ~/.cache/digit-recognizer/mnist
-(downloaded there when missing).
+(downloaded there when missing); the pen digits from ``--pen-file``, else $PENDIGITS_FILE.
 """
 
 import argparse
 import hashlib
 import json
 import platform
-import sys
 import tempfile
-import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import keras
@@ -42,38 +44,20 @@ import numpy as np
 import scipy
 import tensorflow as tf
 
+from recognizer.decision import N_DIGITS, Calibration
 from recognizer.input_spec import to_network_input
-from recognizer.network import load_network, save_network
-from training.augment import AugmentConfig, add_pen_strokes, augment
+from recognizer.network import Network, load_network, save_network
+from training import calibration, recipe, writer_folds
 from training.export import count_macs, count_parameters, export_model
 from training.mnist import load_mnist
-from training.models import N_CLASSES, build_model
 
 # Hyper-parameters ------------------------------------------------------------------
 SEED = 20240607
-BATCH_SIZE = 128
+FOLDS = 5  # writer folds of the default preset
 EVAL_BATCH = 500  # images per NumPy forward call during evaluation
-QUICK_TRAIN, QUICK_TEST = 2000, 1000  # subset sizes of --quick
-PRESET_SETTINGS = {
-    "default": {
-        "epochs": 35,
-        "peak_learning_rate": 3e-3,
-        "warmup_epochs": 1,
-        "final_learning_rate_fraction": 0.0,
-        "label_smoothing": 0.05,
-        "augment": AugmentConfig(),
-        "storage": "float16",
-    },
-    "seed": {
-        "epochs": 12,
-        "peak_learning_rate": 1e-3,  # constant: Adam's default, as the original app
-        "warmup_epochs": 0,
-        "final_learning_rate_fraction": None,
-        "label_smoothing": 0.0,
-        "augment": None,
-        "storage": "float16",
-    },
-}
+QUICK_TRAIN, QUICK_TEST, QUICK_PEN = 2000, 1000, 600  # subset sizes of --quick
+QUICK_FOLDS = 2
+RELIABILITY_PNG = Path("docs") / "reliability.png"
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -82,16 +66,34 @@ def parse_args(argv=None) -> argparse.Namespace:
         epilog="See the module docstring (head build_weights.py) for the steps.",
     )
     parser.add_argument(
-        "--preset", choices=sorted(PRESET_SETTINGS), default="default", help="network to train"
+        "--preset", choices=sorted(recipe.PRESETS), default="default", help="network to train"
     )
     parser.add_argument("--epochs", type=int, help="training epochs (default: the preset's)")
+    parser.add_argument(
+        "--folds",
+        type=int,
+        help=f"writer folds before the final training (default {FOLDS} for default; 0 skips "
+        "them and leaves the probabilities uncalibrated)",
+    )
     parser.add_argument(
         "--data-dir",
         type=Path,
         help="folder with the four MNIST .gz files (default: $MNIST_DIR, else the user cache)",
     )
     parser.add_argument(
+        "--pen-file", type=Path, help="pendigits-orig.tra (default: $PENDIGITS_FILE)"
+    )
+    parser.add_argument(
         "--out", type=Path, default=Path("weights"), help="output folder (default: weights/)"
+    )
+    parser.add_argument(
+        "--diagram",
+        type=Path,
+        default=RELIABILITY_PNG,
+        help=f"reliability diagram PNG (default {RELIABILITY_PNG})",
+    )
+    parser.add_argument(
+        "--save-folds", type=Path, help="also save the out-of-fold predictions (.npz) here"
     )
     parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")
     parser.add_argument(
@@ -102,143 +104,185 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help=f"smoke run: {QUICK_TRAIN} training and {QUICK_TEST} test images, 1 epoch",
+        help=f"smoke run: {QUICK_TRAIN} MNIST, {QUICK_PEN} pen and {QUICK_TEST} test images, "
+        f"{QUICK_FOLDS} folds, 1 epoch",
     )
     return parser.parse_args(argv)
 
 
-def learning_rate(settings: dict, steps_per_epoch: int, epochs: int):
-    """Constant rate, or linear warm-up then cosine decay over the whole run (per step)."""
-    peak = settings["peak_learning_rate"]
-    if settings["final_learning_rate_fraction"] is None:
-        return peak
-    warmup = min(settings["warmup_epochs"], epochs - 1) * steps_per_epoch
-    return keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=peak / 10 if warmup else peak,
-        decay_steps=epochs * steps_per_epoch - warmup,
-        alpha=settings["final_learning_rate_fraction"],
-        warmup_target=peak if warmup else None,
-        warmup_steps=warmup,
-    )
-
-
-def evaluate_numpy(path: Path, images: np.ndarray, labels: np.ndarray) -> tuple[float, int]:
-    """Accuracy (fraction) and error count of a model file run by the NumPy forward pass."""
-    network = load_network(path)
-    predicted = np.concatenate(
+def predict_numpy(network: Network, images: np.ndarray) -> np.ndarray:
+    """Probabilities of the NumPy forward pass: (N, 28, 28) uint8 -> (N, C) float32."""
+    return np.concatenate(
         [
-            network.predict_proba(to_network_input(images[i : i + EVAL_BATCH])).argmax(axis=1)
+            network.predict_proba(to_network_input(images[i : i + EVAL_BATCH]))
             for i in range(0, len(images), EVAL_BATCH)
         ]
-    )  # (N,)
-    errors = int((predicted != labels).sum())
-    return 1.0 - errors / len(labels), errors
+    )
 
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    settings = dict(PRESET_SETTINGS[args.preset])
-    epochs = 1 if args.quick else (args.epochs or settings["epochs"])
-    storage = args.storage or settings["storage"]
+    settings = recipe.PRESETS[args.preset]
+    if args.storage:
+        settings = replace(settings, storage=args.storage)
+    epochs = 1 if args.quick else (args.epochs or settings.epochs)
+    uses_pen = bool(settings.pen_variants)
+    folds = (
+        0
+        if not uses_pen
+        else (QUICK_FOLDS if args.quick else (args.folds if args.folds is not None else FOLDS))
+    )
 
     # 1. Setup ------------------------------------------------------------------------
     keras.utils.set_random_seed(args.seed)
     tf.config.experimental.enable_op_determinism()
-    augment_rng = np.random.default_rng(args.seed)
+    rng = np.random.default_rng(args.seed)
 
     # 2. Prepare the data ---------------------------------------------------------------
     data = load_mnist(args.data_dir)
     x_train, y_train, x_test, y_test = data.x_train, data.y_train, data.x_test, data.y_test
+    digits = writer_folds.load_pen_digits(args.pen_file) if uses_pen else []
     if args.quick:
         x_train, y_train = x_train[:QUICK_TRAIN], y_train[:QUICK_TRAIN]
         x_test, y_test = x_test[:QUICK_TEST], y_test[:QUICK_TEST]
-    targets = keras.utils.to_categorical(y_train, N_CLASSES)  # (N, 10) float32
-    steps_per_epoch = -(-len(x_train) // BATCH_SIZE)
+        digits = digits[:QUICK_PEN]
+        settings = writer_folds.quick_settings(settings)
 
-    # 3. Build the model ----------------------------------------------------------------
-    model = build_model(args.preset)
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate(settings, steps_per_epoch, epochs)),
-        loss=keras.losses.CategoricalCrossentropy(label_smoothing=settings["label_smoothing"]),
-        metrics=["accuracy"],
-    )
+    # 3. Writer folds: writer-independent figures and the calibration ------------------
+    fitted, folds_report = Calibration(), None
+    if folds:
+        predictions = writer_folds.run_folds(
+            x_train,
+            y_train,
+            digits,
+            settings,
+            folds,
+            epochs,
+            args.seed,
+            writer_folds.QUICK_NEGATIVES if args.quick else writer_folds.NEGATIVES_PER_FOLD,
+            args.preset,
+        )
+        if args.save_folds:
+            writer_folds.save_predictions(args.save_folds, predictions)
+        fitted, folds_report = writer_folds.fit_and_report(predictions)
+        print(writer_folds.format_report(folds_report))
+
+    # 4. Train (every writer) -----------------------------------------------------------
+    training_data = recipe.prepare(x_train, y_train, digits, settings, rng)
+    model, timings = recipe.train(args.preset, training_data, settings, epochs, rng)
     model.summary()
 
-    # 4. Train ------------------------------------------------------------------------
-    config: AugmentConfig | None = settings["augment"]
-    epoch_seconds, augment_seconds = [], []
-    started = time.perf_counter()
-    for epoch in range(epochs):
-        tick = time.perf_counter()
-        images = x_train
-        if config:
-            images = augment(
-                add_pen_strokes(x_train, y_train, augment_rng, config), augment_rng, config
-            )
-        augment_seconds.append(time.perf_counter() - tick)
-        model.fit(
-            to_network_input(images),
-            targets,
-            batch_size=BATCH_SIZE,
-            epochs=epoch + 1,
-            initial_epoch=epoch,
-            shuffle=True,
-            verbose=2 if not sys.stdout.isatty() else 1,
-        )
-        epoch_seconds.append(time.perf_counter() - tick)
-    train_seconds = time.perf_counter() - started
-
     # 5. Evaluate (the exported file, through the NumPy forward pass) ------------------
-    keras_accuracy = float(
-        model.evaluate(to_network_input(x_test), keras.utils.to_categorical(y_test), verbose=0)[1]
-    )
+    keras_probs = model.predict(to_network_input(x_test), batch_size=EVAL_BATCH, verbose=0)
+    keras_accuracy = float(np.mean(keras_probs[:, :N_DIGITS].argmax(axis=1) == y_test))
     with tempfile.TemporaryDirectory() as tmp:
         probe = Path(tmp) / "probe.npz"
-        entries, stored = export_model(model, probe, {}, storage)
-        accuracy, errors = evaluate_numpy(probe, x_test, y_test)
-    print(f"test accuracy: NumPy {accuracy:.4%} ({errors} errors), Keras {keras_accuracy:.4%}")
+        entries, stored = export_model(model, probe, {}, settings.storage)
+        mnist_probs = predict_numpy(load_network(probe), x_test)  # (N, C)
+    predicted = mnist_probs[:, :N_DIGITS].argmax(axis=1)
+    errors = int((predicted != y_test).sum())
+    accuracy = 1.0 - errors / len(y_test)
+    mnist_confidence = fitted.apply(mnist_probs)[:, :N_DIGITS].max(axis=1)
+    mnist_ece = calibration.expected_calibration_error(mnist_confidence, predicted == y_test)
+    print(
+        f"MNIST test accuracy, network alone: NumPy {accuracy:.4%} ({errors} errors), "
+        f"Keras {keras_accuracy:.4%}; calibrated ECE {mnist_ece:.2%}"
+    )
+    if folds_report is not None:
+        p = predictions
+        held_out_conf = fitted.apply(p.with_views)[:, :N_DIGITS].max(axis=1)
+        held_out_right = p.with_views[:, :N_DIGITS].argmax(axis=1) == p.label
+        calibration.plot_reliability(
+            args.diagram,
+            {
+                "held-out writers (pen, through the page)": (held_out_conf, held_out_right),
+                "MNIST test (network alone)": (mnist_confidence, predicted == y_test),
+            },
+        )
+        print(f"wrote {args.diagram}")
 
     # 6. Export ----------------------------------------------------------------------
+    card = write_model_files(
+        args,
+        settings,
+        model,
+        entries,
+        stored,
+        epochs,
+        timings,
+        data.sha256,
+        {
+            "mnist_test": {
+                "measured_on": "MNIST test set (10,000 digits no training run saw), network alone, "
+                "recognizer.network NumPy forward pass on this file",
+                "accuracy": accuracy,
+                "errors": errors,
+                "images": len(y_test),
+                "accuracy_keras": keras_accuracy,
+                "ece_calibrated": mnist_ece,
+            },
+            "writer_independent": folds_report,
+        },
+        fitted if folds else None,
+        len(x_train),
+        len(digits),
+    )
+    return card
+
+
+def write_model_files(
+    args,
+    settings,
+    model,
+    entries,
+    stored,
+    epochs,
+    timings,
+    mnist_sha256,
+    evaluation,
+    fitted: Calibration | None,
+    train_images: int,
+    pen_digits: int,
+) -> dict:
+    """Write ``<out>/<preset>.npz`` (with the calibration in its meta) and the model card."""
     meta = {
         "name": args.preset,
         "architecture": entries,
         "parameters": count_parameters(stored),
         "keras_parameters": int(model.count_params()),
         "macs_per_digit": count_macs(entries, stored),
-        "weights_storage": storage,
+        "weights_storage": settings.storage,
+        "classes": [str(d) for d in range(N_DIGITS)]
+        + (["not a digit"] if settings.negatives else []),
         "input": {
             "shape": [28, 28, 1],
             "normalisation": "recognizer.input_spec.to_network_input: uint8 / 255 -> "
             "float32 in [0, 1], white digit (1.0) on black (0.0), 28x28 MNIST-style",
         },
-        "test_accuracy": accuracy,
-        "test_errors": errors,
-        "test_images": len(y_test),
-        "test_accuracy_keras": keras_accuracy,
-        "accuracy_measured_with": "recognizer.network NumPy forward pass on this file",
+        "calibration": asdict(fitted) if fitted else None,
+        "evaluation": evaluation,
         "data": {
-            "name": "MNIST",
-            "train_images": len(x_train),
-            "sha256_decompressed": data.sha256,
+            "mnist_train_images": train_images,
+            "mnist_sha256_decompressed": mnist_sha256,
+            "pen_digits": pen_digits,
+            "pen_renderings_per_epoch": settings.pen_variants,
+            "negatives_per_epoch": settings.negatives,
             "subset": args.quick,
         },
         "training": {
             "epochs": epochs,
-            "batch_size": BATCH_SIZE,
+            "batch_size": recipe.BATCH_SIZE,
             "optimizer": "Adam",
-            "peak_learning_rate": settings["peak_learning_rate"],
+            "peak_learning_rate": settings.peak_learning_rate,
             "learning_rate_schedule": (
                 "constant"
-                if settings["final_learning_rate_fraction"] is None
-                else f"linear warm-up {settings['warmup_epochs']} epoch(s), then cosine decay"
+                if settings.final_learning_rate_fraction is None
+                else f"linear warm-up {settings.warmup_epochs} epoch(s), then cosine decay"
             ),
-            "label_smoothing": settings["label_smoothing"],
-            "augmentation": asdict(config) if config else None,
+            "label_smoothing": settings.label_smoothing,
+            "augmentation": asdict(settings.augment) if settings.augment else None,
             "seed": args.seed,
-            "wall_seconds": round(train_seconds, 1),
-            "minutes_per_epoch": round(train_seconds / epochs / 60, 3),
-            "epoch_seconds": [round(s, 1) for s in epoch_seconds],
-            "augment_seconds_per_epoch": round(float(np.mean(augment_seconds)), 2),
+            **timings,
             "cpu": platform.processor() or platform.machine(),
         },
         "versions": {

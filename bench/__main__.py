@@ -103,7 +103,13 @@ def _accuracy_part(page_parts: dict) -> dict:
             continue
         figures = _part(f"MNIST accuracy ({name})", accuracy.mnist_accuracy, model)
         mnist[name] = figures if figures is not None else {"skipped": "$MNIST_DIR is not set"}
-    return {"mnist": mnist, "strokes": page_parts["strokes"]}
+    card = REPO_ROOT / "weights" / "default.json"
+    folds = accuracy.writer_independent(card)
+    return {
+        "mnist": mnist,
+        "writer_independent": folds or {"skipped": "the model card has no writer folds"},
+        "strokes": page_parts["strokes"],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

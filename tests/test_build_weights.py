@@ -11,6 +11,7 @@ import pytest
 
 pytest.importorskip("tensorflow")
 
+from recognizer.decision import Calibration
 from recognizer.input_spec import to_network_input
 from recognizer.network import load_network
 from training.mnist import SHA256, load_mnist
@@ -33,24 +34,47 @@ def run_build(*args: str) -> subprocess.CompletedProcess:
 
 def test_help_documents_the_options():
     text = run_build("--help").stdout
-    for option in ("--preset", "--epochs", "--data-dir", "--out", "--seed", "--quick"):
+    for option in (
+        "--preset",
+        "--epochs",
+        "--folds",
+        "--data-dir",
+        "--pen-file",
+        "--out",
+        "--quick",
+    ):
         assert option in text
 
 
 @pytest.mark.parametrize("preset", ["default", "seed"])
-def test_quick_run_writes_weights_and_card(preset, tmp_path, mnist_dir):
-    run_build("--preset", preset, "--quick", "--out", str(tmp_path), "--data-dir", str(mnist_dir))
+def test_quick_run_writes_weights_and_card(preset, tmp_path, mnist_dir, pendigits_file):
+    diagram = tmp_path / "reliability.png"
+    run_build(
+        *("--preset", preset, "--quick", "--out", str(tmp_path), "--data-dir", str(mnist_dir)),
+        *("--pen-file", str(pendigits_file), "--diagram", str(diagram)),
+    )
     weights, card_path = tmp_path / f"{preset}.npz", tmp_path / f"{preset}.json"
     card = json.loads(card_path.read_text())
     network = load_network(weights)
     assert card["file_sha256"] == hashlib.sha256(weights.read_bytes()).hexdigest()
     assert card["name"] == preset and card["data"]["subset"] is True
     assert card["training"]["epochs"] == 1 and card["parameters"] > 0
-    assert card["data"]["sha256_decompressed"] == SHA256
+    assert card["data"]["mnist_sha256_decompressed"] == SHA256
     # The card's accuracy is what the NumPy forward pass measures on the same subset.
+    mnist = card["evaluation"]["mnist_test"]
     data = load_mnist(mnist_dir, mirrors=[])
-    n = card["test_images"]
-    predicted = network.predict_proba(to_network_input(data.x_test[:n])).argmax(axis=1)
-    assert card["test_errors"] == int((predicted != data.y_test[:n]).sum())
-    assert card["test_accuracy"] > 0.2  # well above chance (0.1) after one short epoch
-    assert np.isclose(card["test_accuracy"], card["test_accuracy_keras"], atol=0.01)
+    n = mnist["images"]
+    probs = network.predict_proba(to_network_input(data.x_test[:n]))  # (n, C)
+    assert mnist["errors"] == int((probs[:, :10].argmax(axis=1) != data.y_test[:n]).sum())
+    assert mnist["accuracy"] > 0.2  # well above chance (0.1) after one short epoch
+    assert np.isclose(mnist["accuracy"], mnist["accuracy_keras"], atol=0.01)
+    if preset == "default":  # eleven classes, calibrated on writer folds
+        assert probs.shape[1] == 11 and card["classes"][-1] == "not a digit"
+        folds = card["evaluation"]["writer_independent"]
+        assert folds["folds"] == 2 and folds["writers"] == 30
+        assert card["calibration"] == network.meta["calibration"]
+        assert Calibration.from_meta(network.meta).temperature > 0
+        assert diagram.read_bytes()[:4] == b"\x89PNG"
+    else:  # the original network: ten classes, no pen data, no calibration
+        assert probs.shape[1] == 10 and card["calibration"] is None
+        assert card["evaluation"]["writer_independent"] is None and not diagram.exists()

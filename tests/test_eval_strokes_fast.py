@@ -4,7 +4,8 @@ import numpy as np
 
 from recognizer import preprocess
 from tools import unipen
-from tools.eval_strokes_fast import evaluate_in_process, rasterize
+from tools.eval_strokes_fast import evaluate_in_process
+from tools.unipen import rasterize
 
 
 def test_rasterize_draws_round_strokes_in_alpha():

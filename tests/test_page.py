@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from recognizer import preprocess, views
+from recognizer import preprocess
+from recognizer.decision import Verdict
 from recognizer.network import load_network
+from recognizer.reader import DigitReader
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +29,8 @@ INK_PIXELS = """() => {
 }"""
 SEVEN = [[(0.25, 0.2), (0.5, 0.2), (0.75, 0.2), (0.65, 0.45), (0.55, 0.65), (0.45, 0.85)]]
 ONE = [[(0.5, 0.15), (0.5, 0.35), (0.5, 0.55), (0.5, 0.85)]]
+ZIGZAG = [[(0.12 + 0.08 * i, 0.35 if i % 2 else 0.6) for i in range(10)]]
+CROSSING = [[(0.2, 0.2), (0.8, 0.8)], [(0.8, 0.2), (0.2, 0.8)], [(0.5, 0.12), (0.5, 0.88)]]
 
 
 def draw(page, strokes, steps: int = 4) -> None:
@@ -56,10 +60,10 @@ def network(weights_dir):
     return load_network(weights_dir / "default.npz")
 
 
-def cpython_probs(network, image_bytes: bytes) -> np.ndarray:
-    """The page's upload pipeline, run under CPython: (10,) float32."""
+def cpython_verdict(network, image_bytes: bytes) -> Verdict:
+    """The page's upload pipeline, run under CPython."""
     image = preprocess.mnist_from_image_bytes(image_bytes)  # (28, 28) uint8
-    return views.predict_proba(network, image[None])[0]
+    return DigitReader(network).read(image[None])[0]
 
 
 def mnist_test_images(mnist_dir, count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -115,6 +119,18 @@ def test_prediction_updates_live_while_drawing(app):
     assert app.inner_text("#announce").startswith("That looks like a 1")
 
 
+@pytest.mark.parametrize("strokes", [ZIGZAG, CROSSING], ids=["zigzag", "crossing"])
+def test_a_scribble_is_not_taken_for_a_digit(app, strokes):
+    app.keyboard.press("Escape")
+    draw(app, strokes)
+    result = settled_result(app)
+    assert result["state"] == "result" and result["verdict"] == "not_digit"
+    assert "digit" not in result and "confidence" not in result
+    assert app.inner_text("#message").startswith("That doesn't look like one digit")
+    assert app.inner_text("#digit") == "?"
+    assert "That doesn't look like one digit" in app.inner_text("#announce")
+
+
 def test_digits_drawn_with_the_mouse(app):
     for strokes, digit in ((SEVEN, "7"), (ONE, "1")):
         app.keyboard.press("Escape")
@@ -168,15 +184,16 @@ def test_upload_of_a_digit_image_matches_the_python_pipeline(app, network, mnist
     correct = 0
     for index, (image, label) in enumerate(zip(images, labels, strict=True)):
         data = png_bytes(image)
-        expected = cpython_probs(network, data)
+        expected = cpython_verdict(network, data)
         before = int(app.evaluate(RESULT)["seq"])
         upload = {"name": f"digit{index}.png", "mimeType": "image/png", "buffer": data}
         app.set_input_files("#upload", files=[upload])
         app.wait_for_function(f"+document.getElementById('result').dataset.seq > {before}")
         result = app.evaluate(RESULT)
         assert result["state"] == "result"
-        assert int(result["digit"]) == int(np.argmax(expected))
-        assert float(result["confidence"]) == pytest.approx(float(expected.max()), abs=1e-3)
+        assert result["verdict"] == expected.kind != "not_digit"
+        assert int(result["digit"]) == expected.digit
+        assert float(result["confidence"]) == pytest.approx(expected.confidence, abs=1e-3)
         correct += int(result["digit"]) == label
     assert correct >= 2
 
@@ -245,5 +262,9 @@ def test_how_it_works_quotes_the_model_card(app, weights_dir):
     card = json.loads(card_path.read_text())
     app.wait_for_function("!document.getElementById('model-facts').hidden")
     facts = app.inner_text("#model-facts")
-    assert f"{card['test_accuracy'] * 100:.2f} %" in facts
+    assert (
+        f"{card['evaluation']['mnist_test']['accuracy'] * 100:.2f} % of the 10,000 MNIST" in facts
+    )
+    unseen = card["evaluation"]["writer_independent"]["accuracy_mean_over_folds"]
+    assert f"{unseen * 100:.2f} % of pen digits by writers it had never seen" in facts
     assert f"{card['parameters']:,}" in facts

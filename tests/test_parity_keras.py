@@ -54,14 +54,14 @@ def randomise(model: keras.Model, seed: int) -> keras.Model:
     return model
 
 
-@pytest.mark.parametrize("preset", ["default", "seed"])
-def test_random_weights_match_keras(preset, test_inputs, tmp_path):
-    model = randomise(build_model(preset), seed=len(preset))
+@pytest.mark.parametrize(("preset", "classes"), [("default", 11), ("default", 10), ("seed", 10)])
+def test_random_weights_match_keras(preset, classes, test_inputs, tmp_path):
+    model = randomise(build_model(preset, classes), seed=len(preset))
     path = tmp_path / f"{preset}.npz"
     export_model(model, path, {"name": preset}, storage="float32")
-    expected = np.asarray(model(test_inputs, training=False))  # (N, 10)
-    got = load_network(path).predict_proba(test_inputs)  # (N, 10)
-    assert got.dtype == np.float32 and got.shape == (N_IMAGES, 10)
+    expected = np.asarray(model(test_inputs, training=False))  # (N, classes)
+    got = load_network(path).predict_proba(test_inputs)  # (N, classes)
+    assert got.dtype == np.float32 and got.shape == (N_IMAGES, classes)
     assert np.abs(got - expected).max() <= TOLERANCE
     assert expected.max(axis=1).mean() > 0.3  # not a flat output that would match anything
 

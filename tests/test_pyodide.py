@@ -120,7 +120,7 @@ def test_probabilities_match_cpython(tmp_path, models):
 
     with np.load(tmp_path / "cpython.npz") as ours, np.load(tmp_path / "pyodide.npz") as theirs:
         assert sorted(ours.files) == sorted(theirs.files)
-        assert len(ours.files) == len(models) * (len(inputs) + 1) + 3
+        assert len(ours.files) == len(models) * (len(inputs) + 2) + 3
         assert ours["empty/drawn"].tolist() == [False] * 5 + [True]
         np.testing.assert_array_equal(theirs["empty/drawn"], ours["empty/drawn"])
         image_diff = np.abs(theirs["image/drawn"].astype(int) - ours["image/drawn"]).max()

@@ -138,7 +138,8 @@ def pad_side(page) -> float:
 
 
 def _predicted(result: dict) -> int:
-    return int(result["digit"]) if result.get("state") == "result" else -1
+    """The digit the page shows, or -1 (no digit: blank, error, or "not a digit")."""
+    return int(result["digit"]) if "digit" in result else -1
 
 
 def draw_with_events(page, strokes: Strokes, frame: bool = False) -> dict:
@@ -279,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
             "accuracy": evaluation.accuracy,
             "digits_per_second": evaluation.digits_per_second,
             "recognition_ms_median": float(np.nanmedian(evaluation.recognition_ms)),
+            "recognition_ms_p95": float(np.nanpercentile(evaluation.recognition_ms, 95)),
+            "rejected": int(np.sum(evaluation.predictions < 0)),
             "input": args.input,
             "seed": args.seed,
             "confusion": matrix.tolist(),

@@ -16,49 +16,32 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
 
-from recognizer import preprocess, views
 from recognizer.network import load_network
+from recognizer.reader import DigitReader
 from tools import unipen
 from tools.eval_strokes import Evaluation, format_report
 
-__all__ = ["evaluate_in_process", "rasterize"]
+__all__ = ["evaluate_in_process"]
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "default.npz"
-
-
-def rasterize(strokes: Sequence[np.ndarray], side_px: int, brush_px: float) -> np.ndarray:
-    """Draw canvas-coordinate strokes as the page's pad does: (side, side, 4) uint8 RGBA,
-    transparent background, opaque ink, round caps and joins ``brush_px`` wide."""
-    canvas = Image.new("RGBA", (side_px, side_px), (0, 0, 0, 0))
-    pen = ImageDraw.Draw(canvas)
-    radius = brush_px / 2
-    for stroke in strokes:
-        points = [tuple(point) for point in np.asarray(stroke, dtype=float)]
-        if len(points) > 1:
-            pen.line(points, fill=(0, 0, 0, 255), width=max(1, round(brush_px)), joint="curve")
-        for x, y in points:  # round caps, and round joins wherever the line turns
-            pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=(0, 0, 0, 255))
-    return np.asarray(canvas)  # (side, side, 4)
 
 
 def evaluate_in_process(
     digits: Sequence[unipen.PenDigit], weights: Path, brush_fraction: float
 ) -> Evaluation:
-    """Classify ``digits`` through rasterisation, preprocessing and the NumPy network."""
+    """Classify ``digits`` through rasterisation, preprocessing, the NumPy network and the
+    page's verdict (a digit refused as "not a digit" counts as no digit, -1)."""
     network = load_network(weights)
-    side = unipen.CANVAS_SIDE_PX
     start = time.perf_counter()
-    images = []
-    for digit in digits:
-        rgba = rasterize(unipen.fit_to_canvas(digit.strokes, side), side, brush_fraction * side)
-        images.append(preprocess.mnist_from_ink(preprocess.ink_from_rgba(rgba)))  # (28, 28)
-    probs = views.predict_proba(network, np.stack(images))  # (N, 10)
+    side = unipen.CANVAS_SIDE_PX
+    images = [unipen.page_image(digit.strokes, side, brush_fraction) for digit in digits]
+    verdicts = DigitReader(network).read(np.stack(images))
     seconds = time.perf_counter() - start
     per_digit_ms = np.full(len(digits), 1000 * seconds / max(len(digits), 1))
     labels = np.array([digit.label for digit in digits], np.int64)
-    return Evaluation(labels, probs.argmax(axis=1).astype(np.int64), per_digit_ms, seconds)
+    shown = [-1 if v.kind == "not_digit" else v.digit for v in verdicts]  # as the page's
+    return Evaluation(labels, np.array(shown, np.int64), per_digit_ms, seconds)
 
 
 def main(argv: list[str] | None = None) -> int:

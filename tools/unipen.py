@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image, ImageDraw
+
+from recognizer import preprocess
 
 __all__ = [
     "BRUSH_FRACTION",
@@ -30,7 +33,9 @@ __all__ = [
     "UnipenError",
     "fit_to_canvas",
     "load_pendigits",
+    "page_image",
     "parse_unipen",
+    "rasterize",
 ]
 
 CANVAS_SIDE_PX = 560  # the page's pad: 280 CSS px at devicePixelRatio 2, device pixels
@@ -149,3 +154,37 @@ def fit_to_canvas(
     scale = inner / extent if extent > 0 else 1.0
     offset = side_px / 2.0 - scale * (low + high) / 2.0  # (2,)
     return [(s * scale + offset).astype(np.float32) for s in flipped]  # (n, 2)
+
+
+def rasterize(strokes: Sequence[np.ndarray], side_px: int, brush_px: float) -> np.ndarray:
+    """Draw canvas-coordinate strokes as the page's pad does: (side, side, 4) uint8 RGBA,
+    transparent background, opaque ink, round caps and joins ``brush_px`` wide."""
+    canvas = Image.new("RGBA", (side_px, side_px), (0, 0, 0, 0))
+    pen = ImageDraw.Draw(canvas)
+    radius = brush_px / 2
+    for stroke in strokes:
+        points = [tuple(point) for point in np.asarray(stroke, dtype=float)]
+        if len(points) > 1:
+            pen.line(points, fill=(0, 0, 0, 255), width=max(1, round(brush_px)), joint="curve")
+        for x, y in points:  # round caps, and round joins wherever the line turns
+            pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=(0, 0, 0, 255))
+    return np.asarray(canvas)  # (side, side, 4)
+
+
+def page_image(
+    strokes: Sequence[np.ndarray],
+    side_px: int = CANVAS_SIDE_PX,
+    brush_fraction: float = BRUSH_FRACTION,
+    margin_fraction: float = MARGIN_FRACTION,
+) -> np.ndarray | None:
+    """The 28x28 image the page's network receives for tablet strokes drawn on its pad.
+
+    The strokes are fitted to a pad of ``side_px`` device pixels (:func:`fit_to_canvas`),
+    drawn with the page's round brush of ``brush_fraction * side_px`` pixels
+    (:func:`rasterize`) and preprocessed as the page does (``recognizer.preprocess``).
+    strokes : (n, 2) arrays of x, y tablet points, y up
+    returns : (28, 28) uint8 white on black, or None for a blank pad
+    """
+    canvas = fit_to_canvas(strokes, side_px, margin_fraction)  # (n, 2) canvas px, y down
+    rgba = rasterize(canvas, side_px, brush_fraction * side_px)  # (side, side, 4)
+    return preprocess.mnist_from_ink(preprocess.ink_from_rgba(rgba))

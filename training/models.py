@@ -9,7 +9,8 @@
   parameters and 1.27 M multiply-adds per digit.
 
 Both take (N, 28, 28, 1) float32 in [0, 1] (see ``recognizer.input_spec``) and end in
-a 10-way softmax.
+a softmax over the ten digits, plus, when asked for, an eleventh "not a digit" class
+(``recognizer.decision.NOT_A_DIGIT``).
 """
 
 import keras
@@ -17,13 +18,13 @@ from keras import layers
 
 from recognizer.input_spec import IMAGE_SIZE
 
-__all__ = ["N_CLASSES", "PRESETS", "build_default", "build_model", "build_seed"]
+__all__ = ["N_DIGITS", "PRESETS", "build_default", "build_model", "build_seed"]
 
-N_CLASSES = 10
+N_DIGITS = 10
 INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
 
 
-def build_seed() -> keras.Sequential:
+def build_seed(n_classes: int = N_DIGITS) -> keras.Sequential:
     """The original app's CNN (Keras ``mnist_cnn`` example)."""
     return keras.Sequential(
         [
@@ -35,7 +36,7 @@ def build_seed() -> keras.Sequential:
             layers.Flatten(),  # (N, 9216)
             layers.Dense(128, activation="relu", name="dense1"),  # (N, 128)
             layers.Dropout(0.5),
-            layers.Dense(N_CLASSES, activation="softmax", name="dense2"),  # (N, 10)
+            layers.Dense(n_classes, activation="softmax", name="dense2"),  # (N, n_classes)
         ],
         name="seed",
     )
@@ -50,7 +51,7 @@ def _conv_bn_relu(filters: int, size: int, name: str) -> list[layers.Layer]:
     ]
 
 
-def build_default(dropout: float = 0.3) -> keras.Sequential:
+def build_default(n_classes: int = N_DIGITS, dropout: float = 0.3) -> keras.Sequential:
     """Small, fast CNN: 3 conv+BN+ReLU blocks, two max pools, dropout, softmax."""
     return keras.Sequential(
         [
@@ -62,7 +63,7 @@ def build_default(dropout: float = 0.3) -> keras.Sequential:
             *_conv_bn_relu(80, 3, "conv3"),  # (N, 3, 3, 80)
             layers.Flatten(),  # (N, 720)
             layers.Dropout(dropout),
-            layers.Dense(N_CLASSES, activation="softmax", name="dense1"),  # (N, 10)
+            layers.Dense(n_classes, activation="softmax", name="dense1"),  # (N, n_classes)
         ],
         name="default",
     )
@@ -71,6 +72,6 @@ def build_default(dropout: float = 0.3) -> keras.Sequential:
 PRESETS = {"default": build_default, "seed": build_seed}
 
 
-def build_model(preset: str) -> keras.Sequential:
+def build_model(preset: str, n_classes: int = N_DIGITS) -> keras.Sequential:
     """The untrained Keras model of a preset ('default' or 'seed'); KeyError otherwise."""
-    return PRESETS[preset]()
+    return PRESETS[preset](n_classes)

@@ -96,7 +96,7 @@ function registerServiceWorker() {
     .catch((error) => console.warn("offline support unavailable:", reason(error)));
 }
 
-/** Fill "How it works" with the model card's size and test accuracy, when there is one. */
+/** Fill "How it works" with the model card's size and accuracies, when there is one. */
 async function showModelFacts() {
   const { model: info } = await manifest;
   if (!info.card) return;
@@ -104,10 +104,16 @@ async function showModelFacts() {
   if (!response.ok) return;
   const card = await response.json();
   const facts = $("model-facts");
+  const percent = (fraction) => `${(fraction * 100).toFixed(2)} %`;
+  const { mnist_test: mnist, writer_independent: writers } = card.evaluation;
+  const unseen = writers
+    ? ` and ${percent(writers.accuracy_mean_over_folds)} of pen digits by writers it had never ` +
+      `seen (mean over ${writers.folds} writer folds)`
+    : "";
   facts.textContent =
     `This network has ${card.parameters.toLocaleString("en")} weights in ` +
     `${Math.round(info.bytes / 1024)} KB and recognises ` +
-    `${(card.test_accuracy * 100).toFixed(2)} % of the 10,000 MNIST test digits.`;
+    `${percent(mnist.accuracy)} of the 10,000 MNIST test digits${unseen}.`;
   facts.hidden = false;
 }
 

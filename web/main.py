@@ -7,7 +7,8 @@ this module hands it two functions via ``app.connect``:
 * ``recognize_canvas(canvas)`` -- reads the drawing with ``ctx.getImageData``;
 * ``recognize_image(bytes)`` -- an uploaded, dropped or pasted image file.
 
-Both return a plain JS object: ``{state: "result", probs: number[10], image: Uint8Array(784)}``,
+Both return a plain JS object: ``{state: "result", verdict, digit, runnerUp, confidence,
+probs: number[10], image: Uint8Array(784)}`` (see :meth:`Recognizer.classify`),
 ``{state: "empty"}`` or ``{state: "error", message}``. Python errors never reach the page
 as tracebacks: start-up failures go to ``app.fail`` with a short message.
 """
@@ -19,8 +20,9 @@ import numpy as np
 from pyodide.ffi import JsException, create_proxy, to_js
 from pyscript.js_modules import app
 
-from recognizer import preprocess, views
-from recognizer.network import ModelFileError, Network, load_network
+from recognizer import preprocess
+from recognizer.network import Network, load_network
+from recognizer.reader import DigitReader
 
 __all__ = ["Recognizer", "start", "startup"]
 
@@ -34,12 +36,27 @@ class Recognizer:
     """Turns canvas pixels or image bytes into the page's result objects."""
 
     def __init__(self, network: Network):
-        self.network = network
+        self.reader = DigitReader(network)
 
     def classify(self, image: np.ndarray):
-        """image : (28, 28) uint8 MNIST-style -> result object with ten probabilities."""
-        probs = views.predict_proba(self.network, image[None])[0]  # (10,) float32
-        return _js({"state": "result", "probs": probs.tolist(), "image": image.tobytes()})
+        """image : (28, 28) uint8 MNIST-style -> result object.
+
+        verdict : "digit", "unsure" or "not_digit" (recognizer.decision); digit, runnerUp :
+        the two most probable digits; confidence : calibrated probability of ``digit``;
+        probs : the ten digits' calibrated probabilities; image : the 784 network input bytes
+        """
+        verdict = self.reader.read(image[None])[0]
+        return _js(
+            {
+                "state": "result",
+                "verdict": verdict.kind,
+                "digit": verdict.digit,
+                "runnerUp": verdict.runner_up,
+                "confidence": verdict.confidence,
+                "probs": verdict.digit_probs.tolist(),
+                "image": image.tobytes(),
+            }
+        )
 
     def recognize_canvas(self, canvas):
         """Read the canvas (transparent background, ink in alpha) and classify it."""
@@ -71,7 +88,7 @@ async def start() -> None:
         return
     try:
         recognizer = Recognizer(load_network(data.to_bytes(), expected_sha256))
-    except ModelFileError as error:
+    except ValueError as error:  # a ModelFileError, or a calibration out of range
         app.fail(f"The network weights file is damaged: {error}")
         return
     except Exception as error:  # never leave the page waiting on a spinner

@@ -1,13 +1,21 @@
 // Result panel: the top digit, its confidence, ten probability bars and the 28x28 input.
 //
-// Testing hooks on #result: data-state="empty|result|error", data-digit, data-confidence,
+// Testing hooks on #result: data-state="empty|result|error", data-verdict="digit|unsure|
+// not_digit", data-digit and data-confidence (absent for not_digit),
 // data-seq (incremented on every shown prediction), data-version (the drawing version
 // the shown state belongs to) and data-ms (time the recognition took, milliseconds).
 
-export const SURE_THRESHOLD = 0.6; // below this top probability the page says it is unsure
 const IMAGE_SIDE = 28;
 
 const percent = (p) => `${Math.round(p * 100)} %`;
+const article = (digit) => (digit === 8 ? "an" : "a"); // "an 8", "a 7"
+
+/** The sentence for a verdict of recognizer.decision (Python decides; the view only words it). */
+function sentence({ verdict, digit, runnerUp }) {
+  if (verdict === "not_digit") return "That doesn't look like one digit. Try drawing a single digit.";
+  if (verdict === "unsure") return `Not sure — maybe ${digit} or ${runnerUp}.`;
+  return `That looks like ${article(digit)} ${digit}.`;
+}
 
 export class ResultView {
   constructor(doc) {
@@ -36,29 +44,38 @@ export class ResultView {
 
   /**
    * Show a prediction.
-   * @param {{probs: ArrayLike<number>, image: Uint8Array}} result ten probabilities and
-   *   the 28*28 uint8 network input (white ink on black).
+   * @param {{verdict: "digit"|"unsure"|"not_digit", digit: number, runnerUp: number,
+   *   confidence: number, probs: ArrayLike<number>, image: Uint8Array}} result the verdict,
+   *   the two best digits, the calibrated confidence, ten calibrated probabilities and the
+   *   28*28 uint8 network input (white ink on black).
    * @param {number} version drawing version the prediction was computed from.
    * @param {boolean} announce also announce it to screen readers (final predictions).
    * @param {number} ms time the recognition took (preprocessing and network).
    */
   show(result, version, announce, ms) {
     const probs = Array.from(result.probs);
-    const order = probs.map((p, d) => d).sort((a, b) => probs[b] - probs[a]);
-    const [best, second] = order;
-    const sure = probs[best] >= SURE_THRESHOLD;
+    const { verdict, digit, confidence } = result;
+    const isDigit = verdict !== "not_digit";
     this.#set("result", version);
-    this.panel.dataset.digit = String(best);
-    this.panel.dataset.confidence = probs[best].toFixed(4);
-    this.panel.classList.toggle("unsure", !sure);
-    this.digit.textContent = String(best);
-    this.message.textContent = sure ? `That looks like a ${best}.` : `Not sure — maybe ${best} or ${second}.`;
+    this.panel.dataset.verdict = verdict;
+    if (isDigit) {
+      this.panel.dataset.digit = String(digit);
+      this.panel.dataset.confidence = confidence.toFixed(4);
+    } else {
+      delete this.panel.dataset.digit;
+      delete this.panel.dataset.confidence;
+    }
+    this.panel.classList.toggle("unsure", verdict !== "digit");
+    this.digit.textContent = isDigit ? String(digit) : "?";
+    this.message.textContent = sentence(result);
     this.panel.dataset.ms = ms.toFixed(1);
-    this.confidence.textContent = `Confidence ${percent(probs[best])} · ${Math.round(ms)} ms`;
-    this.#drawBars(probs, best);
+    const shown = isDigit ? `Confidence ${percent(confidence)} · ` : "";
+    this.confidence.textContent = `${shown}${Math.round(ms)} ms`;
+    this.#drawBars(probs, isDigit ? digit : -1);
     this.#drawImage(result.image);
     if (announce) {
-      this.announcer.textContent = `${this.message.textContent} Confidence ${percent(probs[best])}.`;
+      const said = isDigit ? ` Confidence ${percent(confidence)}.` : "";
+      this.announcer.textContent = `${this.message.textContent}${said}`;
     }
   }
 
@@ -85,6 +102,7 @@ export class ResultView {
     dataset.version = String(version);
     dataset.seq = String(this.seq);
     if (state !== "result") {
+      delete dataset.verdict;
       delete dataset.digit;
       delete dataset.confidence;
       delete dataset.ms;

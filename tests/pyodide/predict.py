@@ -5,10 +5,12 @@
 INPUTS.npz holds float32 batches (N, 28, 28) in [0, 1], and canvases: arrays named
 "canvas/<name>", (N, H, W, 4) uint8 RGBA as the page's drawing pad gives them, which go
 through the page's preprocessing first. OUTPUT.npz gets "<model index>/<input name>"
-(N, 10) float32 probabilities per model and input, and per canvas batch
+(N, C) float32 probabilities per model and input, and per canvas batch
 "image/<name>" (N, 28, 28) uint8 (zeros where empty), "empty/<name>" (N,) bool,
-"views/<name>" (V, N, 28, 28) uint8 rotated views and "<model index>/views-<name>"
-(N, 10) float32 probabilities averaged over the views, as the page computes them.
+"views/<name>" (V, N, 28, 28) uint8 rotated views, "<model index>/views-<name>"
+(N, C) float32 probabilities averaged over the views, and "<model index>/reader-<name>"
+(N, C) float32 the calibrated probabilities the page's verdict comes from
+(``recognizer.reader``).
 """
 
 import sys
@@ -19,6 +21,7 @@ from recognizer import views
 from recognizer.input_spec import IMAGE_SIZE, to_network_input
 from recognizer.network import load_network
 from recognizer.preprocess import ink_from_rgba, mnist_from_ink
+from recognizer.reader import DigitReader
 
 __all__ = ["predict_all", "preprocess_canvases"]
 
@@ -53,9 +56,10 @@ def predict_all(inputs_path: str, output_path: str, model_paths: list[str]) -> N
     for index, model in enumerate(model_paths):
         net = load_network(model)
         for name, batch in batches.items():
-            results[f"{index}/{name}"] = net.predict_proba(batch)  # (N, 10)
+            results[f"{index}/{name}"] = net.predict_proba(batch)  # (N, C)
         for name, images in canvases.items():
-            results[f"{index}/views-{name}"] = views.predict_proba(net, images)  # (N, 10)
+            results[f"{index}/views-{name}"] = views.predict_proba(net, images)  # (N, C)
+            results[f"{index}/reader-{name}"] = DigitReader(net).probabilities(images)
     np.savez(output_path, **results)
 
 

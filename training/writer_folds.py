@@ -1,0 +1,285 @@
+"""Writer-independent evaluation: k-fold by writer over the pen digits.
+
+    python -m training.writer_folds --folds 5 [--epochs E] [--quick] [--out FILE]
+
+For each fold, a network is trained with the shipped recipe (``training.recipe``) on MNIST
+and the pen digits of the other writers, exported, and run by the page's NumPy forward pass
+on the held-out writers' digits, drawn through the page's pipeline and read with its
+rotated views. No writer is on both sides of a fold. The held-out negatives come from a
+seed training never uses, from families training never sees, and (several digits side by
+side) from the held-out writers only.
+
+The out-of-fold predictions fit the page's calibration (``training.calibration``), and the
+report gives the accuracy on writers each network never saw: the mean over folds, each
+writer's, the worst writer's; rejection rates; calibration error before and after.
+"""
+
+import argparse
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from recognizer import views
+from recognizer.decision import N_DIGITS, Calibration, decide
+from recognizer.input_spec import to_network_input
+from recognizer.network import Network, load_network
+from tools import unipen
+from training import calibration, negatives, pen_data, recipe
+from training.export import export_model
+from training.mnist import load_mnist
+
+__all__ = [
+    "FoldPredictions",
+    "evaluate_predictions",
+    "fit_and_report",
+    "load_pen_digits",
+    "load_predictions",
+    "predict",
+    "quick_settings",
+    "run_folds",
+    "save_predictions",
+]
+
+NEGATIVE_SEED_OFFSET = 1_000_003  # held-out negatives: a seed no training run uses
+NEGATIVES_PER_FOLD = 1200
+EVAL_FAMILIES = negatives.TRAIN_FAMILIES + negatives.HELD_OUT_FAMILIES
+QUICK_MNIST, QUICK_PEN, QUICK_NEGATIVES = 2000, 600, 200
+
+
+@dataclass(frozen=True)
+class FoldPredictions:
+    """Out-of-fold predictions of the page's network (raw softmax, views averaged or not).
+
+    fold, writer, label : (N,) per held-out pen digit
+    upright, with_views : (N, C) probabilities, one view / the page's rotated views
+    negative_fold : (M,); negative_family : (M,) names; negative_views : (M, C)
+    refused : family -> negatives already refused by preprocessing (no image at all)
+    """
+
+    fold: np.ndarray
+    writer: np.ndarray
+    label: np.ndarray
+    upright: np.ndarray
+    with_views: np.ndarray
+    negative_fold: np.ndarray
+    negative_family: np.ndarray
+    negative_views: np.ndarray
+    refused: dict[str, int]
+
+
+def predict(network: Network, images: np.ndarray, batch: int = 500):
+    """Upright and view-averaged probabilities: images (N, 28, 28) uint8 -> 2 x (N, C)."""
+    upright, averaged = [], []
+    for start in range(0, len(images), batch):
+        chunk = images[start : start + batch]
+        upright.append(network.predict_proba(to_network_input(chunk)))
+        averaged.append(views.predict_proba(network, chunk))
+    return np.concatenate(upright), np.concatenate(averaged)
+
+
+def run_folds(
+    mnist_images: np.ndarray,
+    mnist_labels: np.ndarray,
+    digits: Sequence[unipen.PenDigit],
+    settings: recipe.Settings,
+    k: int,
+    epochs: int,
+    seed: int,
+    negatives_per_fold: int = NEGATIVES_PER_FOLD,
+    preset: str = "default",
+) -> FoldPredictions:
+    """Train one network per fold and predict its held-out writers' digits and negatives."""
+    writers = np.array([d.writer for d in digits])
+    collected: dict[str, list] = {key: [] for key in FoldPredictions.__dataclass_fields__}
+    refused = dict.fromkeys(EVAL_FAMILIES, 0)
+    for fold, held_out in enumerate(pen_data.writer_folds(writers, k, seed)):
+        print(f"fold {fold + 1}/{k}: held-out writers {held_out.tolist()}", flush=True)
+        is_held_out = np.isin(writers, held_out)
+        train_digits = [d for d, out in zip(digits, is_held_out, strict=True) if not out]
+        test_digits = [d for d, out in zip(digits, is_held_out, strict=True) if out]
+        rng = np.random.default_rng(seed + fold)
+        data = recipe.prepare(mnist_images, mnist_labels, train_digits, settings, rng)
+        model, _ = recipe.train(preset, data, settings, epochs, rng)
+        with tempfile.TemporaryDirectory() as folder:
+            export_model(model, Path(folder) / "fold.npz", {}, settings.storage)
+            network = load_network(Path(folder) / "fold.npz")
+        upright, with_views = predict(network, pen_data.page_images(test_digits))
+        negative_rng = np.random.default_rng(seed + NEGATIVE_SEED_OFFSET + fold)
+        images, family_index, _ = negatives.negative_images(
+            negatives_per_fold, negative_rng, EVAL_FAMILIES, test_digits
+        )
+        for f, name in enumerate(EVAL_FAMILIES):  # what preprocessing refused, per family
+            made = np.arange(negatives_per_fold) % len(EVAL_FAMILIES) == f
+            refused[name] += int(made.sum()) - int((family_index == f).sum())
+        collected["fold"].append(np.full(len(test_digits), fold))
+        collected["writer"].append(writers[is_held_out])
+        collected["label"].append(np.array([d.label for d in test_digits]))
+        collected["upright"].append(upright)
+        collected["with_views"].append(with_views)
+        collected["negative_fold"].append(np.full(len(images), fold))
+        collected["negative_family"].append(np.array(EVAL_FAMILIES)[family_index])
+        collected["negative_views"].append(predict(network, images)[1])
+    arrays = {key: np.concatenate(value) for key, value in collected.items() if key != "refused"}
+    return FoldPredictions(**arrays, refused=refused)
+
+
+def save_predictions(path: Path, predictions: FoldPredictions) -> None:
+    """Write the out-of-fold predictions to an ``.npz`` (no pickles); see load_predictions."""
+    arrays = {k: v for k, v in predictions.__dict__.items() if k != "refused"}
+    np.savez(path, **arrays, refused=json.dumps(predictions.refused))
+
+
+def load_predictions(path: Path) -> FoldPredictions:
+    """Read what :func:`save_predictions` wrote."""
+    with np.load(path, allow_pickle=False) as saved:
+        arrays = {k: saved[k] for k in saved.files if k != "refused"}
+        return FoldPredictions(**arrays, refused=json.loads(str(saved["refused"])))
+
+
+def _kinds(probs: np.ndarray, calibration_: Calibration) -> np.ndarray:
+    """Verdict kind per row of raw probabilities: (N, C) -> (N,) str."""
+    calibrated = calibration_.apply(probs)
+    return np.array([decide(row, calibration_).kind for row in calibrated])
+
+
+def evaluate_predictions(predictions: FoldPredictions, calibration_: Calibration) -> dict:
+    """The writer-independent report of out-of-fold predictions under a calibration."""
+    p = predictions
+    label = p.label
+    view_right = p.with_views[:, :N_DIGITS].argmax(axis=1) == label
+    upright_right = p.upright[:, :N_DIGITS].argmax(axis=1) == label
+    kinds = _kinds(p.with_views, calibration_)
+    answered_right = view_right & (kinds != "not_digit")
+    folds = np.unique(p.fold)
+    writers = np.unique(p.writer)
+    per_writer = {int(w): float(answered_right[p.writer == w].mean()) for w in writers}
+    worst = min(per_writer, key=per_writer.get)
+    raw_conf = p.with_views[:, :N_DIGITS].max(axis=1)
+    calibrated = calibration_.apply(p.with_views)
+    cal_conf = calibrated[:, :N_DIGITS].max(axis=1)
+    negative_kinds = _kinds(p.negative_views, calibration_)
+    by_family = {}
+    for name, refused in p.refused.items():
+        of_family = p.negative_family == name
+        rejected = int((negative_kinds[of_family] == "not_digit").sum()) + refused
+        total = int(of_family.sum()) + refused
+        by_family[name] = {"negatives": total, "rejected": rejected / max(total, 1)}
+
+    def pooled(names) -> float:
+        rejected = sum(by_family[n]["rejected"] * by_family[n]["negatives"] for n in names)
+        return rejected / max(sum(by_family[n]["negatives"] for n in names), 1)
+
+    return {
+        "folds": len(folds),
+        "writers": len(writers),
+        "digits": len(label),
+        "accuracy_mean_over_folds": float(
+            np.mean([answered_right[p.fold == f].mean() for f in folds])
+        ),
+        "accuracy_pooled": float(answered_right.mean()),
+        "accuracy_network_views": float(view_right.mean()),
+        "accuracy_network_upright": float(upright_right.mean()),
+        "worst_writer": {"writer": worst, "accuracy": per_writer[worst]},
+        "per_writer": per_writer,
+        "digits_rejected": float(np.mean(kinds == "not_digit")),
+        "digits_unsure": float(np.mean(kinds == "unsure")),
+        "sure_answers_right": float(view_right[kinds == "digit"].mean()),
+        "negatives_rejected": pooled(negatives.TRAIN_FAMILIES),
+        "negatives_rejected_held_out_families": pooled(negatives.HELD_OUT_FAMILIES),
+        "negatives_by_family": by_family,
+        "ece_raw": calibration.expected_calibration_error(raw_conf, view_right),
+        "ece_calibrated": calibration.expected_calibration_error(cal_conf, view_right),
+        "reliability_calibrated": calibration.reliability(cal_conf, view_right),
+    }
+
+
+def fit_and_report(predictions: FoldPredictions) -> tuple[Calibration, dict]:
+    """Fit the calibration on the out-of-fold predictions; the report under it."""
+    p = predictions
+    probs = np.concatenate([p.with_views, p.negative_views])
+    labels = np.concatenate([p.label, np.full(len(p.negative_views), N_DIGITS)])
+    if p.with_views.shape[1] == N_DIGITS:  # no "not a digit" class: digits only
+        probs, labels = p.with_views, p.label
+    temperature = calibration.fit_temperature(probs, labels)
+    fitted = calibration.choose_thresholds(p.with_views, p.label, temperature)
+    return fitted, evaluate_predictions(p, fitted)
+
+
+def format_report(report: dict) -> str:
+    """A few lines for the terminal."""
+    r = report
+    worst = r["worst_writer"]
+    return "\n".join(
+        [
+            f"writer-independent ({r['folds']} folds, {r['writers']} writers, "
+            f"{r['digits']} pen digits through the page's pipeline):",
+            f"  accuracy, mean over folds: {r['accuracy_mean_over_folds']:.2%} "
+            f"(pooled {r['accuracy_pooled']:.2%})",
+            f"  network alone: views {r['accuracy_network_views']:.2%}, "
+            f"upright only {r['accuracy_network_upright']:.2%}",
+            f"  worst writer: #{worst['writer']} {worst['accuracy']:.2%}",
+            f"  real digits rejected: {r['digits_rejected']:.2%}; unsure: {r['digits_unsure']:.2%}",
+            f"  negatives rejected: {r['negatives_rejected']:.2%} (training families, "
+            f"unseen seed); {r['negatives_rejected_held_out_families']:.2%} (unseen families)",
+            f"  ECE: {r['ece_raw']:.2%} raw -> {r['ece_calibrated']:.2%} calibrated",
+        ]
+    )
+
+
+def load_pen_digits(path: Path | None) -> list[unipen.PenDigit]:
+    """The pen digits from ``path``, else $PENDIGITS_FILE; SystemExit naming both if absent."""
+    path = path or (
+        Path(os.environ["PENDIGITS_FILE"]) if os.environ.get("PENDIGITS_FILE") else None
+    )
+    if path is None or not path.is_file():
+        raise SystemExit(
+            "pen digits not found: give --pen-file or set $PENDIGITS_FILE to pendigits-orig.tra"
+        )
+    return unipen.load_pendigits(path)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folds", type=int, default=5, help="number of writer folds (default 5)")
+    parser.add_argument("--epochs", type=int, help="epochs per fold (default: the preset's)")
+    parser.add_argument("--data-dir", type=Path, help="MNIST folder (default: $MNIST_DIR)")
+    parser.add_argument(
+        "--pen-file", type=Path, help="pendigits-orig.tra (default: $PENDIGITS_FILE)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the split and training")
+    parser.add_argument("--out", type=Path, help="write the report as JSON here")
+    parser.add_argument("--quick", action="store_true", help="smoke run: small subsets, 1 epoch")
+    args = parser.parse_args(argv)
+    settings = recipe.PRESETS["default"]
+    mnist = load_mnist(args.data_dir)
+    images, labels = mnist.x_train, mnist.y_train
+    digits = load_pen_digits(args.pen_file)
+    epochs = args.epochs or settings.epochs
+    per_fold = NEGATIVES_PER_FOLD
+    if args.quick:
+        images, labels, digits = images[:QUICK_MNIST], labels[:QUICK_MNIST], digits[:QUICK_PEN]
+        settings = quick_settings(settings)
+        epochs, per_fold = 1, QUICK_NEGATIVES
+    predictions = run_folds(
+        images, labels, digits, settings, args.folds, epochs, args.seed, per_fold
+    )
+    fitted, report = fit_and_report(predictions)
+    report["calibration"] = fitted.__dict__
+    print(format_report(report))
+    if args.out:
+        args.out.write_text(json.dumps(report, indent=2) + "\n")
+    return report
+
+
+def quick_settings(settings: recipe.Settings) -> recipe.Settings:
+    """The settings of a smoke run: few negatives, one rendering per pen digit."""
+    return replace(settings, negatives=QUICK_NEGATIVES, pen_variants=1)
+
+
+if __name__ == "__main__":
+    main()
