@@ -24,6 +24,15 @@ def mnist_dir() -> Path:
 
 # ---- the built site, served, and a browser -------------------------------------------
 
+
+def answered_after(seq) -> str:
+    """JS condition: #result shows an answer newer than ``seq`` (not the busy sign)."""
+    return (
+        "(() => { const r = document.getElementById('result');"
+        f" return +r.dataset.seq > {int(seq)} && !r.hasAttribute('aria-busy'); }})()"
+    )
+
+
 READY_TIMEOUT_MS = 120_000  # cold start of Pyodide on a busy two-core machine
 
 
@@ -119,12 +128,10 @@ class PageLog:
             self.http_errors.append(f"{response.status} {response.url}")
 
     def off_origin(self) -> list[str]:
-        """Requests to anything other than the site's own origin (data: URLs aside)."""
-        return [
-            url
-            for url in self.requests
-            if not url.startswith(self.origin + "/") and not url.startswith("data:")
-        ]
+        """Requests to anything other than the site's own origin. data: URLs and the page's
+        own blob: URLs (an uploaded file shown back, in the tab's memory) stay in the tab."""
+        local = (self.origin + "/", f"blob:{self.origin}/", "data:")
+        return [url for url in self.requests if not url.startswith(local)]
 
     def problems(self) -> list[str]:
         """Every recorded failure; errors other than off-origin requests count unless expected."""

@@ -1,8 +1,12 @@
 """Benchmark helpers: the ONNX twin of a model file, FLOP counts, the README block."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from bench import report
+from bench.accuracy import writer_independent
 from bench.nets import PRESETS, write_standin
 from bench.onnx_export import forward_flops, npz_to_onnx
 from bench.report import END, START, replace_block
@@ -70,3 +74,21 @@ def test_replace_block_appends_the_markers_when_missing(tmp_path):
     readme.write_text("# Title\n")
     replace_block(readme, "figures")
     assert readme.read_text() == f"# Title\n\n{START}\nfigures\n{END}\n"
+
+
+def test_accuracy_table_labels_what_each_figure_was_measured_on():
+    card = Path(__file__).resolve().parents[1] / "weights" / "default.json"
+    folds = writer_independent(card)
+    assert folds is not None, "the committed model card has no writer-fold figures"
+    mnist = {"images": 10000, "accuracy": 0.9961, "errors": 39, "digits_per_second": 9000.0}
+    mnist |= {"accuracy_views": 0.996, "errors_views": 40, "rejected_views": 3}
+    strokes = {"digits": 7494, "input": "events", "accuracy": 0.99, "rejected": 5}
+    strokes |= {"digits_per_second": 60.0, "recognition_ms_median": 6.0, "recognition_ms_p95": 9.0}
+    part = {"writer_independent": folds, "mnist": {"default": mnist}, "strokes": strokes}
+    text = "\n".join(report._accuracy(part))
+    assert "never saw the writers it is scored on" in text
+    assert f"{100 * folds['accuracy_mean_over_folds']:.2f} %" in text
+    assert f"worst writer (#{folds['worst_writer']['writer']})" in text
+    assert "MNIST test, network alone" in text and "99.61 %" in text
+    assert "of the writers it was trained on" in text and "not an accuracy" in text
+    assert "95th percentile 9.0 ms" in text

@@ -8,6 +8,7 @@ import re
 
 import numpy as np
 import pytest
+from conftest import answered_after
 from PIL import Image
 
 from recognizer import preprocess
@@ -188,7 +189,7 @@ def test_upload_of_a_digit_image_matches_the_python_pipeline(app, network, mnist
         before = int(app.evaluate(RESULT)["seq"])
         upload = {"name": f"digit{index}.png", "mimeType": "image/png", "buffer": data}
         app.set_input_files("#upload", files=[upload])
-        app.wait_for_function(f"+document.getElementById('result').dataset.seq > {before}")
+        app.wait_for_function(answered_after(before))
         result = app.evaluate(RESULT)
         assert result["state"] == "result"
         assert result["verdict"] == expected.kind != "not_digit"

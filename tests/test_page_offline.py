@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import READY_TIMEOUT_MS, REPO_ROOT, wait_ready
+from conftest import READY_TIMEOUT_MS, REPO_ROOT, answered_after, wait_ready
 from PIL import Image, ImageDraw
 from test_page import SEVEN, draw, settled_result
 
@@ -14,6 +14,7 @@ pytestmark = pytest.mark.browser
 
 EXPECTED_CSP = {
     "default-src": ["'self'"],
+    "img-src": ["'self'", "blob:"],  # blob: the uploaded image shown back from memory
     "script-src": ["'self'", "'unsafe-eval'", "'wasm-unsafe-eval'"],
     "object-src": ["'none'"],
     "base-uri": ["'none'"],
@@ -65,7 +66,7 @@ def test_app_works_under_its_csp_without_violations(new_page, site_url):
     page.locator("#upload").set_input_files(
         {"name": "digit.png", "mimeType": "image/png", "buffer": sketch_png(SEVEN)}
     )
-    page.wait_for_function(f"+document.getElementById('result').dataset.seq > {drawn['seq']}")
+    page.wait_for_function(answered_after(drawn["seq"]))
     assert page.evaluate("document.getElementById('result').dataset.digit") == "7"
     assert page.evaluate("window.__cspViolations") == []
 

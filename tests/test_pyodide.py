@@ -14,6 +14,8 @@ from PIL import Image, ImageDraw
 
 from bench.nets import PRESETS, write_standin
 from recognizer.network import ModelFileError, load_network
+from tools import synthetic_photos, unipen
+from training import negatives
 
 pytestmark = [pytest.mark.pyodide, pytest.mark.slow]
 
@@ -208,3 +210,36 @@ def test_pyodide_takes_the_routes_built_for_it(tmp_path):
         "winograd": True,
         "winograd_pays": True,
     }
+
+
+READ_IMAGES = REPO_ROOT / "tests" / "pyodide" / "read_images.py"
+
+
+def test_uploads_read_the_same_in_pyodide(tmp_path, pendigits_file):
+    """Photos of every condition, a scan, a screenshot and blank paper: the same 28x28
+    image and region in Pyodide (32-bit wasm NumPy, Pyodide's Pillow) as in CPython."""
+    folder = tmp_path / "images"
+    folder.mkdir()
+    digits = unipen.load_pendigits(pendigits_file)
+    rng = np.random.default_rng(11)
+    for index, condition in enumerate(synthetic_photos.CONDITIONS):
+        digit = digits[index * 7]
+        photo = synthetic_photos.make_photo(digit, digit.label, condition, rng)
+        (folder / f"{condition}.jpg").write_bytes(photo.jpeg)
+    (folder / "blank.jpg").write_bytes(negatives.blank_paper_jpeg(np.random.default_rng(1)))
+    pad = drawn_canvases()[2, :, :, 3]  # a 7, white on black
+    Image.fromarray(pad).save(folder / "screenshot.png")
+    Image.fromarray(255 - pad).convert("RGB").save(folder / "scan.png")
+
+    read_all = runpy.run_path(str(READ_IMAGES))["read_all"]
+    read_all(str(folder), str(tmp_path / "cpython.npz"))
+    done = run_in_pyodide(
+        READ_IMAGES, f"{SCRATCH}/images", f"{SCRATCH}/pyodide.npz", scratch=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    with np.load(tmp_path / "cpython.npz") as ours, np.load(tmp_path / "pyodide.npz") as theirs:
+        assert sorted(ours.files) == sorted(theirs.files)
+        assert len([k for k in ours.files if k.startswith("digit/")]) >= 8
+        assert str(ours["error/blank.jpg"]) == "No digit found in the image."
+        for key in ours.files:
+            np.testing.assert_array_equal(theirs[key], ours[key], err_msg=key)

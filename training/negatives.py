@@ -35,6 +35,8 @@ from tools import unipen
 __all__ = [
     "HELD_OUT_FAMILIES",
     "TRAIN_FAMILIES",
+    "blank_paper_jpeg",
+    "blank_photo",
     "negative_images",
 ]
 
@@ -221,6 +223,14 @@ HELD_OUT_FAMILIES = ("letter_held_out", "wave")
 def blank_photo(rng: np.random.Generator) -> np.ndarray | None:
     """A JPEG photo of blank paper through the upload path: its 28x28 image, or None when
     the upload path already finds no digit in it."""
+    try:
+        return preprocess.mnist_from_image_bytes(blank_paper_jpeg(rng))
+    except preprocess.ImageInputError:
+        return None
+
+
+def blank_paper_jpeg(rng: np.random.Generator) -> bytes:
+    """A JPEG photo of blank paper: tint, gradient, vignette, sometimes a shadow, noise."""
     height, width = rng.integers(120, 360, 2)
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
     yy, xx = yy / height - 0.5, xx / width - 0.5  # (H, W) each, -0.5..0.5
@@ -237,10 +247,7 @@ def blank_photo(rng: np.random.Generator) -> np.ndarray | None:
     photo = Image.fromarray(rgb).filter(ImageFilter.GaussianBlur(rng.uniform(0, 1.5)))
     buffer = io.BytesIO()
     photo.save(buffer, "JPEG", quality=int(rng.integers(50, 95)))
-    try:
-        return preprocess.mnist_from_image_bytes(buffer.getvalue())
-    except preprocess.ImageInputError:
-        return None
+    return buffer.getvalue()
 
 
 def negative_images(

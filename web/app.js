@@ -205,7 +205,8 @@ function recognizeDrawing() {
   display(() => engine.canvas(pad.canvas), final);
 }
 
-function display(call, final) {
+/** Run a recognition and show its result; ``preview`` is the uploaded image's URL, if any. */
+function display(call, final, preview = null) {
   const version = pad.version;
   let result;
   const started = performance.now();
@@ -214,25 +215,40 @@ function display(call, final) {
   } catch (error) {
     console.warn("recognition failed", error);
     view.error("Something went wrong while recognising. Please try again.", version);
+    view.preview(null, null);
     return;
   }
   if (result.state === "empty") view.empty(version);
   else if (result.state === "error") view.error(result.message, version);
   else view.show(result, version, final, performance.now() - started);
+  view.preview(preview, result.region ?? null);
 }
 
 async function recognizeFile(file) {
   if (engine === null || !file) return;
   if (file.size > MAX_UPLOAD_BYTES) {
     const mb = (file.size / 1024 / 1024).toFixed(1);
-    view.error(`That file is too large (${mb} MB). Please use an image under 20 MB.`, pad.version);
+    const limit = MAX_UPLOAD_BYTES / 1024 / 1024;
+    view.error(`That file is too large (${mb} MB). Please use an image under ${limit} MB.`, pad.version);
     return;
   }
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  pad.clear(); // the result now describes the image, not a drawing
+  let bytes;
+  try {
+    bytes = new Uint8Array(await file.arrayBuffer());
+  } catch (error) {
+    view.error(`The file could not be read (${reason(error)}).`, pad.version);
+    return;
+  }
+  pad.clear(); // the result now describes the image; Undo brings the drawing back
   cancelScheduled();
-  display(() => engine.image(bytes), true);
+  view.busy("Reading the image…", pad.version);
+  await nextPaint(); // Python holds the main thread: let the busy sign show first
+  const preview = URL.createObjectURL(file);
+  display(() => engine.image(bytes), true, preview);
 }
+
+/** Resolve after the browser has painted the current state. */
+const nextPaint = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 
 // ---- controls ---------------------------------------------------------------------
 
@@ -261,16 +277,18 @@ upload.addEventListener("change", () => {
   upload.value = ""; // choosing the same file again fires "change" again
 });
 
-const area = $("pad-area");
-addEventListener("dragover", (event) => event.preventDefault()); // never navigate to a dropped file
-addEventListener("drop", (event) => event.preventDefault());
-area.addEventListener("dragover", (event) => {
+// Files can be dropped anywhere on the page (which never navigates to a dropped file).
+addEventListener("dragover", (event) => {
+  event.preventDefault();
   event.dataTransfer.dropEffect = "copy";
-  area.classList.add("dragging");
+  root.classList.add("dragging");
 });
-area.addEventListener("dragleave", () => area.classList.remove("dragging"));
-area.addEventListener("drop", (event) => {
-  area.classList.remove("dragging");
+addEventListener("dragleave", (event) => {
+  if (event.relatedTarget === null) root.classList.remove("dragging"); // left the window
+});
+addEventListener("drop", (event) => {
+  event.preventDefault();
+  root.classList.remove("dragging");
   recognizeFile(event.dataTransfer.files[0]);
 });
 addEventListener("paste", (event) => {

@@ -69,12 +69,15 @@ class Recognizer:
         return self.classify(image)
 
     def recognize_image(self, data):
-        """Classify an image file's bytes; unreadable input gives an error result."""
+        """Classify an image file's bytes; unreadable input gives an error result. The result
+        also has ``region``: [left, top, right, bottom] of the digit, fractions of the image."""
         try:
-            image = preprocess.mnist_from_image_bytes(data.to_bytes())  # (28, 28) uint8
+            reading = preprocess.read_image_bytes(data.to_bytes())
         except preprocess.ImageInputError as error:
             return _js({"state": "error", "message": str(error)})
-        return self.classify(image)
+        result = self.classify(reading.digit)
+        result.region = to_js(list(reading.region))
+        return result
 
 
 async def start() -> None:

@@ -19,6 +19,7 @@ export class DrawingPad {
     this.ctx = canvas.getContext("2d", { willReadFrequently: true });
     this.onChange = onChange;
     this.strokes = [];
+    this.cleared = []; // drawings removed by clear(), newest last: undo() brings them back
     this.activePointer = null;
     this.rect = null;
     this.frame = null;
@@ -36,18 +37,26 @@ export class DrawingPad {
     return this.strokes.length === 0;
   }
 
-  /** Remove every stroke. */
+  /** Remove every stroke; undo() on the empty pad brings them back. */
   clear() {
     if (this.isEmpty) return;
+    this.cleared.push(this.strokes);
     this.strokes = [];
     this.activePointer = null;
     this.#changed("clear");
   }
 
-  /** Remove the last stroke (the one being drawn, if any). */
+  /** True when undo() would change something. */
+  get canUndo() {
+    return !this.isEmpty || this.cleared.length > 0;
+  }
+
+  /** Remove the last stroke (the one being drawn, if any); on an empty pad, bring back
+   * the drawing the last clear() removed. */
   undo() {
-    if (this.isEmpty) return;
-    this.strokes.pop();
+    if (!this.canUndo) return;
+    if (this.isEmpty) this.strokes = this.cleared.pop();
+    else this.strokes.pop();
     this.activePointer = null;
     this.#changed("undo");
   }

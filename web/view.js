@@ -25,6 +25,10 @@ export class ResultView {
     this.confidence = doc.getElementById("confidence");
     this.announcer = doc.getElementById("announce");
     this.seen = doc.getElementById("seen").getContext("2d");
+    this.previewFigure = doc.getElementById("upload-preview");
+    this.previewImage = doc.getElementById("preview-image");
+    this.previewRegion = doc.getElementById("preview-region");
+    this.previewUrl = null;
     this.seq = 0;
     this.bars = [];
     const list = doc.getElementById("bars");
@@ -79,6 +83,39 @@ export class ResultView {
     }
   }
 
+  /** Work is under way (an upload being read): a busy sign and a message, no result. */
+  busy(text, version) {
+    this.#showText("empty", version, text);
+    this.panel.setAttribute("aria-busy", "true");
+  }
+
+  /**
+   * Show the uploaded image beside the result, with the region the digit was read from,
+   * or hide it (url null: the result is the drawing's).
+   * @param {string|null} url object URL of the uploaded file (revoked when replaced).
+   * @param {ArrayLike<number>|null} region [left, top, right, bottom] as fractions of the image.
+   */
+  preview(url, region) {
+    if (this.previewUrl) URL.revokeObjectURL(this.previewUrl);
+    this.previewUrl = url;
+    this.previewFigure.hidden = url === null;
+    if (url === null) {
+      this.previewImage.removeAttribute("src");
+      return;
+    }
+    this.previewImage.src = url;
+    this.previewRegion.hidden = !region;
+    if (region) {
+      const [left, top, right, bottom] = Array.from(region, (f) => `${(f * 100).toFixed(2)}%`);
+      Object.assign(this.previewRegion.style, {
+        left,
+        top,
+        width: `calc(${right} - ${left})`,
+        height: `calc(${bottom} - ${top})`,
+      });
+    }
+  }
+
   /** Show a user-facing error message (e.g. an unreadable uploaded file). */
   error(message, version) {
     this.#showText("error", version, message);
@@ -97,6 +134,7 @@ export class ResultView {
 
   #set(state, version) {
     this.seq += 1;
+    this.panel.removeAttribute("aria-busy");
     const { dataset } = this.panel;
     dataset.state = state;
     dataset.version = String(version);

@@ -5,29 +5,35 @@ bounding box is 20 pixels (aspect ratio kept), anti-aliased, and placed in a
 28x28 field so that the ink's centre of mass is at pixel (14, 14) (row, column
 index coordinates, as measured on the MNIST test set). This module reproduces
 that: :func:`mnist_from_ink` does the geometry, :func:`ink_from_rgba` reads the
-page's canvas, :func:`mnist_from_image_bytes` reads an uploaded image file.
+page's canvas, :func:`read_image_bytes` reads an uploaded image file (a photo, a scan or
+a screenshot; ``recognizer.photo`` finds the digit's ink in it).
 
 Everything is NumPy and Pillow, so the module runs unchanged under Pyodide.
 """
 
 import io
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
+from . import photo
 from .input_spec import IMAGE_SIZE
 
 __all__ = [
     "BOX_SIZE",
     "CENTRE",
     "INK_THRESHOLD",
+    "MAX_DECODED_PIXELS",
     "MAX_IMAGE_BYTES",
     "MAX_IMAGE_PIXELS",
     "ImageInputError",
+    "ImageReading",
     "ink_from_rgba",
     "mnist_from_image_bytes",
     "mnist_from_ink",
+    "read_image_bytes",
 ]
 
 BOX_SIZE = 20  # longest side of the digit's bounding box in the output, pixels
@@ -35,13 +41,10 @@ CENTRE = 14.0  # target centre of mass, output pixel index coordinates (row and 
 INK_THRESHOLD = 24  # ink values above this (0..255) define the bounding box
 EDGE_GAP = 0.0  # least gap between the digit's bounding box and the 28x28 border, pixels
 MAX_IMAGE_BYTES = 20 * 1024 * 1024  # largest accepted image file
-MAX_IMAGE_PIXELS = 40_000_000  # largest accepted image, width x height
-WORK_SIDE = 1024  # uploaded images are reduced to at most this side before analysis
-DENOISE_MIN_SIDE = 64  # images at least this small side get a 3x3 median filter
-MIN_CONTRAST = 40  # ink must stand this far (0..255) above the background
-BACKGROUND_CUT = 0.25  # at most this fraction of the ink contrast is cut as background
-NOISE_CUT = 3.0  # background noise below this many standard deviations is cut
-NOISE_FLOOR = 8.0  # and always this much (0..255) above the background level
+MAX_IMAGE_PIXELS = 89_000_000  # largest accepted image, width x height (a JPEG photo)
+MAX_DECODED_PIXELS = 16_000_000  # most pixels decoded: JPEGs are decoded at 1/2..1/8 scale
+IMAGE_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")  # Pillow's names of the accepted formats
+ANALYSIS_SIDE = 512  # uploaded images are reduced to at most this side before analysis
 RESAMPLE = Image.Resampling.BILINEAR  # final anti-aliasing filter (best on pen data)
 FILTER_SUPPORT = 1.0  # the filter's reach, in output pixels
 
@@ -148,60 +151,105 @@ def _clamp(start: float, extent: int, span: float) -> float:
     return min(max(start, extent + gap - span), -gap)
 
 
-def mnist_from_image_bytes(data: bytes) -> np.ndarray:
-    """Read an image file (PNG, JPEG, GIF, WebP, BMP, ...) and return its digit MNIST-style.
+@dataclass(frozen=True)
+class ImageReading:
+    """What an uploaded image gave.
+
+    digit : (28, 28) uint8 MNIST-style, white digit on black
+    region : (left, top, right, bottom) of the digit as fractions of the upright image's
+        width and height (the page marks it on the thumbnail)
+    """
+
+    digit: np.ndarray
+    region: tuple[float, float, float, float]
+
+
+def read_image_bytes(data: bytes) -> ImageReading:
+    """Read an image file (IMAGE_FORMATS) and return its digit MNIST-style.
 
     Handles EXIF orientation, transparency (composited on a contrasting background),
-    colour (to grey) and dark ink on light paper (inverted). Faint background noise
-    is removed before :func:`mnist_from_ink`.
+    colour, dark ink on light paper and light on dark, uneven lighting, shadows, ruled
+    paper and a desk around the paper (``recognizer.photo``).
     data : the file's bytes
-    returns : ndarray (28, 28) uint8, white digit on black
-    Raises ImageInputError (a ValueError) with a short message for the user: empty
-    file, file too large, not an image, image too large, undecodable, no digit found.
+    Raises ImageInputError (a ValueError) with a short message for the user: empty file,
+    file too large, not an image, image too large, undecodable, no digit found.
     """
     if len(data) == 0:
         raise ImageInputError("The file is empty.")
     if len(data) > MAX_IMAGE_BYTES:
         raise ImageInputError(f"The file is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB.")
     grey = _decode_grey(bytes(data))  # (H, W) uint8
-    ink = _ink_from_grey(grey)
-    digit = None if ink is None else mnist_from_ink(ink)
+    found = photo.find_ink(grey)
+    digit = None if found is None else mnist_from_ink(found.ink)
     if digit is None:
         raise ImageInputError("No digit found in the image.")
-    return digit
+    top, left, bottom, right = found.box
+    height, width = grey.shape
+    return ImageReading(digit, (left / width, top / height, right / width, bottom / height))
+
+
+def mnist_from_image_bytes(data: bytes) -> np.ndarray:
+    """The digit of :func:`read_image_bytes`: (28, 28) uint8. Raises ImageInputError."""
+    return read_image_bytes(data).digit
 
 
 def _decode_grey(data: bytes) -> np.ndarray:
-    """Decode the first frame to (H, W) uint8 grey, at most WORK_SIDE px a side.
+    """Decode the first frame to (H, W) uint8 grey, at most ANALYSIS_SIDE px a side, upright.
 
-    The pixel count is checked from the header, before the pixels are decoded.
+    The sizes are checked from the header before any pixel is decoded; JPEGs are decoded
+    at a reduced scale (draft mode), and the image is reduced before it is turned upright.
     """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            image = Image.open(io.BytesIO(data), formats=IMAGE_FORMATS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise ImageInputError(_too_large_message()) from error
     except UnidentifiedImageError as error:
-        raise ImageInputError("The file is not an image this page can read.") from error
+        raise ImageInputError(
+            "The file is not an image this page can read (PNG, JPEG, WebP, GIF or BMP)."
+        ) from error
     except (OSError, ValueError, SyntaxError) as error:
         raise ImageInputError("The image could not be decoded.") from error
     width, height = image.size
     if width * height > MAX_IMAGE_PIXELS:
         raise ImageInputError(_too_large_message())
     try:
-        image.draft("L", (WORK_SIDE, WORK_SIDE))  # JPEG: decode at a reduced scale
-        image = ImageOps.exif_transpose(image)
-        image = _to_grey_or_rgba(image)
-        image.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.BOX)
-        grey = _grey_array(image)
+        image.draft("L", (ANALYSIS_SIDE, ANALYSIS_SIDE))  # JPEG: decode at 1/2..1/8 scale
+    except (OSError, ValueError, SyntaxError) as error:
+        raise ImageInputError("The image could not be decoded.") from error
+    width, height = image.size
+    if width * height > MAX_DECODED_PIXELS:
+        raise ImageInputError(_too_large_message())
+    try:
+        reduced = _to_grey_or_rgba(image)  # decodes
+        reduced.thumbnail((ANALYSIS_SIDE, ANALYSIS_SIDE), Image.Resampling.BOX)
+        orientation = image.getexif().get(0x0112, 1)  # EXIF orientation tag
+        grey = _grey_array(_upright(reduced, orientation))
     except (OSError, ValueError, SyntaxError, EOFError) as error:
         raise ImageInputError("The image could not be decoded.") from error
     return grey
 
 
+def _upright(image: Image.Image, orientation: int) -> Image.Image:
+    """Apply an EXIF orientation (1..8) to an already reduced image."""
+    method = {
+        2: Image.Transpose.FLIP_LEFT_RIGHT,
+        3: Image.Transpose.ROTATE_180,
+        4: Image.Transpose.FLIP_TOP_BOTTOM,
+        5: Image.Transpose.TRANSPOSE,
+        6: Image.Transpose.ROTATE_270,
+        7: Image.Transpose.TRANSVERSE,
+        8: Image.Transpose.ROTATE_90,
+    }.get(orientation)
+    return image.transpose(method) if method is not None else image
+
+
 def _too_large_message() -> str:
-    return f"The image is too large (at most {MAX_IMAGE_PIXELS // 1_000_000} megapixels)."
+    return (
+        f"The image is too large: at most {MAX_IMAGE_PIXELS // 1_000_000} megapixels for a "
+        f"JPEG photo, {MAX_DECODED_PIXELS // 1_000_000} megapixels for other formats."
+    )
 
 
 def _to_grey_or_rgba(image: Image.Image) -> Image.Image:
@@ -226,25 +274,3 @@ def _grey_array(image: Image.Image) -> np.ndarray:
     background = 0.0 if content >= 128.0 else 255.0
     flat = grey * alpha + background * (1.0 - alpha)  # (H, W)
     return np.rint(flat).astype(np.uint8)
-
-
-def _ink_from_grey(grey: np.ndarray) -> np.ndarray | None:
-    """White-on-black ink from a grey image, background removed; None without contrast.
-
-    grey : (H, W) uint8. The border's median decides the polarity: a light border
-    means dark ink on light paper, which is inverted. The median is the background
-    level; values within a few noise deviations of it become 0, the rest is
-    stretched so the brightest ink is 255.
-    """
-    border = np.concatenate([grey[0], grey[-1], grey[1:-1, 0], grey[1:-1, -1]])
-    ink = 255 - grey if np.median(border) >= 128 else grey  # (H, W)
-    if min(ink.shape) >= DENOISE_MIN_SIDE:
-        ink = np.asarray(Image.fromarray(ink).filter(ImageFilter.MedianFilter(3)))
-    background = float(np.median(ink))
-    top = float(ink.max())
-    if top - background < MIN_CONTRAST:
-        return None
-    noise = 1.4826 * float(np.median(np.abs(ink.astype(np.float32) - background)))  # sigma
-    low = background + min(BACKGROUND_CUT * (top - background), NOISE_CUT * noise + NOISE_FLOOR)
-    stretched = (ink.astype(np.float32) - low) * (255.0 / (top - low))  # (H, W)
-    return np.rint(np.clip(stretched, 0.0, 255.0)).astype(np.uint8)
