@@ -22,7 +22,9 @@ Steps:
 5. Evaluate -- export the weights, load them back with the page's NumPy forward pass
    (``recognizer.network``) and measure accuracy and calibration on the 10,000 MNIST test
    digits; draw the reliability diagram (``docs/reliability.png``).
-6. Export -- ``<out>/<preset>.npz`` (model file, calibration in its meta) and
+6. Export -- ``<out>/<preset>.npz`` (model file, calibration in its meta),
+   ``<out>/<preset>.folds.npz`` (the out-of-fold predictions the calibration was fitted on;
+   ``python -m training.writer_folds --refit`` fits it again) and
    ``<out>/<preset>.json`` (model card: architecture, parameter and multiply-add counts,
    input normalisation, accuracies with what they were measured on, calibration, data
    checksums, library versions, training time, file sha256).
@@ -92,9 +94,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=RELIABILITY_PNG,
         help=f"reliability diagram PNG (default {RELIABILITY_PNG})",
     )
-    parser.add_argument(
-        "--save-folds", type=Path, help="also save the out-of-fold predictions (.npz) here"
-    )
     parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")
     parser.add_argument(
         "--storage",
@@ -162,8 +161,8 @@ def main(argv=None) -> dict:
             writer_folds.QUICK_NEGATIVES if args.quick else writer_folds.NEGATIVES_PER_FOLD,
             args.preset,
         )
-        if args.save_folds:
-            writer_folds.save_predictions(args.save_folds, predictions)
+        args.out.mkdir(parents=True, exist_ok=True)  # the predictions, for --refit
+        writer_folds.save_predictions(args.out / f"{args.preset}.folds.npz", predictions)
         fitted, folds_report = writer_folds.fit_and_report(predictions)
         print(writer_folds.format_report(folds_report))
 

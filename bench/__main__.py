@@ -25,7 +25,7 @@ import time
 import traceback
 from pathlib import Path
 
-from bench import accuracy, forward, page, report
+from bench import accuracy, forward, page, photos, report
 from bench.nets import PRESETS, REPO_ROOT
 from bench.site import build_bench_site
 from tools.serve import start_server
@@ -67,7 +67,7 @@ def _page_parts(args, scratch: Path) -> dict:
     parts = {}
     if not Path(args.chromium).exists():
         reason = f"no Chromium at {args.chromium}"
-        return {k: {"skipped": reason} for k in ("startup", "strokes", "latency")}
+        return {k: {"skipped": reason} for k in ("startup", "strokes", "latency", "big_photo")}
     pen_file = _env_path("PENDIGITS_FILE")
     info, trained = build_bench_site(scratch / "site", _env_path("PYODIDE_WHEELS"), scratch)
     server = start_server(info.out)
@@ -77,7 +77,8 @@ def _page_parts(args, scratch: Path) -> dict:
             "start-up and bytes", page.startup_and_bytes, base, args.chromium, args.runs
         )
         if pen_file is None:
-            parts["strokes"] = parts["latency"] = {"skipped": "$PENDIGITS_FILE is not set"}
+            skipped = {"skipped": "$PENDIGITS_FILE is not set"}
+            parts["strokes"] = parts["latency"] = parts["big_photo"] = skipped
             return parts
         if trained:
             parts["strokes"] = _part(
@@ -87,6 +88,9 @@ def _page_parts(args, scratch: Path) -> dict:
             parts["strokes"] = {"skipped": "no trained weights/default.npz"}
         parts["latency"] = _part(
             "latency", page.latency, base, args.chromium, pen_file, LATENCY_DIGITS
+        )
+        parts["big_photo"] = _part(
+            "48 MP photo in the page", page.big_photo, base, args.chromium, args.big_photo
         )
     finally:
         server.shutdown()
@@ -112,6 +116,23 @@ def _accuracy_part(page_parts: dict) -> dict:
     }
 
 
+def _uploads_part(args, page_parts: dict, scratch: Path) -> dict:
+    """Synthetic photos, MNIST PNG uploads and blank paper (CPython); a 48 MP JPEG in
+    Pyodide (time, wasm memory) and in the page (time)."""
+    pen_file = _env_path("PENDIGITS_FILE")
+    model = REPO_ROOT / "weights" / "default.npz"
+    if pen_file is None or not model.exists():
+        return {"skipped": "needs $PENDIGITS_FILE and weights/default.npz"}
+    count, mnist_count = (140, 1000) if args.quick else (700, 10_000)
+    figures = _part("photos", photos.photo_accuracy, model, pen_file, count, mnist_count)
+    (scratch / "memory").mkdir()
+    figures["pyodide_big_photo"] = _part(
+        "48 MP photo in Pyodide", photos.pyodide_big_photo, args.big_photo, scratch / "memory"
+    )
+    figures["page_big_photo"] = page_parts["big_photo"]
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line entry; returns the exit status (0 even when parts were skipped)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -124,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.strokes is None:
         args.strokes = 200 if args.quick else 1000
+    pen_file = _env_path("PENDIGITS_FILE")
+    args.big_photo = photos.big_photo_jpeg(pen_file) if pen_file else b""
 
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
         scratch = Path(folder)
@@ -133,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         parts["startup"] = page_parts["startup"]
         parts["accuracy"] = _accuracy_part(page_parts)
         parts["latency"] = page_parts["latency"]
+        parts["uploads"] = _uploads_part(args, page_parts, scratch)
     results = {
         "quick": args.quick,
         "environment": {

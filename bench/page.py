@@ -6,6 +6,7 @@ floor page (PyScript importing NumPy and Pillow only). Cold runs use a fresh bro
 context (empty profile and caches); the warm run is a second visit in that context.
 """
 
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -14,9 +15,9 @@ import numpy as np
 from bench.site import FLOOR_DIR
 from bench.stats import ratio, summary
 from tools import unipen
-from tools.eval_strokes import CHROMIUM_ARGS, draw_with_events, pad_side
+from tools.eval_strokes import CHROMIUM_ARGS, RESULT, answered_after, draw_with_events, pad_side
 
-__all__ = ["latency", "startup_and_bytes"]
+__all__ = ["big_photo", "latency", "startup_and_bytes"]
 
 READY_TIMEOUT_MS = 300_000
 # Records when <html data-app-state> leaves "loading", on the page's clock (ms since
@@ -134,4 +135,37 @@ def latency(base_url: str, chromium: str, pen_file: Path, count: int) -> dict:
         "digits": len(order),
         "pointer_up_to_dom_ms": summary(samples["dom"]),
         "pointer_up_to_frame_ms": summary(samples["frame"]),
+    }
+
+
+def big_photo(base_url: str, chromium: str, photo: bytes, runs: int = 3) -> dict:
+    """Upload a large JPEG in the page ``runs`` times: the page's own time for reading it
+    (``data-ms``: decoding, finding the digit, the network) and the time from handing the
+    file to the page to the answer on screen, ms."""
+    from playwright.sync_api import sync_playwright
+
+    file = {"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": photo}
+    samples = {"page": [], "wall": []}
+    with sync_playwright() as playwright:
+        browser = _launch(playwright, chromium)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.add_init_script(WATCH_STATE_JS)
+            page.goto(base_url)
+            page.wait_for_function("window.__benchState !== undefined", timeout=READY_TIMEOUT_MS)
+            for _ in range(runs):
+                before = page.evaluate("document.getElementById('result').dataset.seq")
+                start = time.perf_counter()
+                page.set_input_files("#upload", files=[file])
+                page.wait_for_function(answered_after(before), timeout=READY_TIMEOUT_MS)
+                samples["wall"].append(1000 * (time.perf_counter() - start))
+                result = page.evaluate(RESULT)
+                samples["page"].append(float(result.get("ms", "nan")))
+        finally:
+            browser.close()
+    return {
+        "bytes": len(photo),
+        "digit": result.get("digit"),
+        "page_ms": summary(samples["page"]),
+        "file_to_answer_ms": summary(samples["wall"]),
     }

@@ -6,6 +6,9 @@ and its reading (``recognizer.reader``) under CPython; a refusal ("no digit foun
 """
 
 import io
+import json
+import os
+import subprocess
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -14,16 +17,20 @@ import numpy as np
 from PIL import Image
 
 from bench.mnist_data import mnist_test_set
+from bench.nets import REPO_ROOT
 from recognizer import preprocess
 from recognizer.network import load_network
 from recognizer.reader import DigitReader
 from tools import synthetic_photos, unipen
 from training import negatives
 
-__all__ = ["PHOTO_SEED", "photo_accuracy"]
+__all__ = ["PHOTO_SEED", "big_photo_jpeg", "photo_accuracy", "pyodide_big_photo"]
 
 PHOTO_SEED = 2026  # no choice was made on photos of this seed
 BLANK_SEED = 2027
+BIG_SIZE = (8000, 6000)  # a 48-megapixel phone photo
+RUNNER = REPO_ROOT / "tests" / "pyodide" / "run_python.mjs"
+MEMORY_SCRIPT = REPO_ROOT / "bench" / "photo_memory.py"
 
 
 def _shown(reader: DigitReader, data: bytes) -> int:
@@ -84,3 +91,31 @@ def photo_accuracy(model: Path, pen_file: Path | None, count: int, mnist_count: 
     )
     result["blank_paper"] = {"photos": len(blank), "no_digit": 1 - given / len(blank)}
     return result
+
+
+def big_photo_jpeg(pen_file: Path) -> bytes:
+    """A 48-megapixel JPEG (quality 90) of a pen digit on plain paper."""
+    digit = unipen.load_pendigits(pen_file)[5]
+    photo = synthetic_photos.make_photo(digit, digit.label, "plain", np.random.default_rng(0))
+    image = Image.open(io.BytesIO(photo.jpeg)).resize(BIG_SIZE, Image.Resampling.BICUBIC)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def pyodide_big_photo(jpeg: bytes, scratch: Path) -> dict:
+    """Read a large JPEG through the upload path in Pyodide under Node (bench/photo_memory.py):
+    seconds, and the wasm memory before and at its peak."""
+    (scratch / "big.jpg").write_bytes(jpeg)
+    command = ["node", str(RUNNER), "--mount", f"{scratch}:/scratch", str(MEMORY_SCRIPT)]
+    done = subprocess.run(
+        [*command, "/scratch/big.jpg", "/scratch/memory.json"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=dict(os.environ),
+        cwd=REPO_ROOT,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"photo_memory.py failed:\n{done.stderr[-3000:]}")
+    return json.loads((scratch / "memory.json").read_text())

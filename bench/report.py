@@ -183,11 +183,59 @@ def _latency(part: dict) -> list[str]:
     ]
 
 
+def _uploads(part: dict) -> list[str]:
+    lines = [
+        f"Synthetic phone photos (`tools/synthetic_photos.py`, seed {part['seed']}, which no "
+        f"choice was made on; {part['photos']} photos, half of pen digits by the writers the "
+        "network was trained on, half of MNIST test digits it never saw), through the upload "
+        "path and the page's reading, CPython; a refusal counts as an error:",
+        "",
+        "| condition | read right |",
+        "| --- | ---: |",
+    ]
+    lines += [f"| {name} | {_pct(value)} |" for name, value in part["by_condition"].items()]
+    lines.append(f"| **all** | **{_pct(part['accuracy'])}** |")
+    sources = part["by_source"]
+    lines += [
+        "",
+        "By source: "
+        + ", ".join(f"{name} {_pct(v['accuracy'])} of {v['photos']}" for name, v in sources.items())
+        + f"; {part['ms_per_photo']:.0f} ms per photo (CPython).",
+    ]
+    if "mnist_png" in part:
+        png = part["mnist_png"]
+        lines.append(
+            f"MNIST test digits uploaded as black-on-white PNG files: {_pct(png['accuracy'])} of "
+            f"{png['images']:,}."
+        )
+    blank = part["blank_paper"]
+    lines.append(
+        f"Photos of blank paper given no digit: {_pct(blank['no_digit'])} of {blank['photos']}."
+    )
+    big = part.get("pyodide_big_photo", {})
+    if "seconds" in big:
+        lines.append(
+            f"A 48-megapixel JPEG in Pyodide under Node: read in {big['seconds']:.2f} s; wasm "
+            f"memory {big['wasm_bytes_before'] / 1e6:.1f} MB before, "
+            f"{big['wasm_bytes_peak'] / 1e6:.1f} MB at its peak."
+        )
+    page_big = part.get("page_big_photo", {})
+    if "page_ms" in page_big:
+        lines.append(
+            f"The same JPEG ({page_big['bytes'] / 1e6:.1f} MB) uploaded in the page: read in "
+            f"{_ms(page_big['page_ms'])} ms by the page's clock, "
+            f"{_ms(page_big['file_to_answer_ms'])} ms from handing over the file to the answer "
+            "(median [p25-p75] of 3)."
+        )
+    return lines
+
+
 SECTIONS = (
     ("forward", "Forward pass", _forward),
     ("startup", "Start-up and download size", _startup),
     ("accuracy", "Accuracy", _accuracy),
     ("latency", "Drawing latency", _latency),
+    ("uploads", "Uploads: photos, scans, blank paper", _uploads),
 )
 
 

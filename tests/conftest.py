@@ -25,14 +25,6 @@ def mnist_dir() -> Path:
 # ---- the built site, served, and a browser -------------------------------------------
 
 
-def answered_after(seq) -> str:
-    """JS condition: #result shows an answer newer than ``seq`` (not the busy sign)."""
-    return (
-        "(() => { const r = document.getElementById('result');"
-        f" return +r.dataset.seq > {int(seq)} && !r.hasAttribute('aria-busy'); }})()"
-    )
-
-
 READY_TIMEOUT_MS = 120_000  # cold start of Pyodide on a busy two-core machine
 
 

@@ -41,23 +41,42 @@ def test_reliability_bins_count_every_sample():
     assert table["accuracy"][1] == 0.0 and table["confidence"][2] is None
 
 
-def test_thresholds_keep_the_digit_refusals_under_the_bound():
+def flat(n: int, classes: int, seed: int = 1) -> np.ndarray:
+    """Probabilities with no clear winner: (n, classes) float32."""
+    return np.random.default_rng(seed).dirichlet(np.full(classes, 20.0), n).astype(np.float32)
+
+
+def test_the_threshold_rises_only_as_far_as_the_negatives_need():
     probs, labels = sampled(1.0, classes=10)
-    fitted = calibration.choose_thresholds(probs, labels, temperature=1.0)
-    best = probs.max(axis=1)
-    refused = best < fitted.reject_below
-    assert refused.mean() <= calibration.MAX_DIGIT_REJECT
-    assert (best < fitted.reject_below + 0.01).mean() > calibration.MAX_DIGIT_REJECT  # largest
+    negatives = flat(500, 10)  # best digit about 0.1 to 0.2
+    fitted = calibration.choose_thresholds(probs, labels, negatives, temperature=1.0)
+    assert calibration.refused(negatives, fitted.reject_below).mean() >= 0.95
+    assert calibration.refused(negatives, fitted.reject_below - 0.01).mean() < 0.95  # smallest
+    assert calibration.refused(probs, fitted.reject_below).mean() <= calibration.MAX_DIGIT_REJECT
     assert 0.0 < fitted.reject_below <= fitted.sure_at <= 1.0
-    sure = ~refused & (best >= fitted.sure_at)
+    best = probs.max(axis=1)
+    sure = ~calibration.refused(probs, fitted.reject_below) & (best >= fitted.sure_at)
     right = probs.argmax(axis=1) == labels
     assert right[sure].mean() >= calibration.SURE_ACCURACY
 
 
-def test_the_not_a_digit_class_alone_may_leave_no_room_for_a_threshold():
+def test_the_not_a_digit_class_alone_can_be_enough():
     probs, labels = sampled(1.0, classes=11)
-    fitted = calibration.choose_thresholds(probs, np.minimum(labels, 9), temperature=1.0)
+    negatives = np.zeros((100, 11), np.float32)
+    negatives[:, 10] = 0.9
+    negatives[:, :10] = 0.01
+    fitted = calibration.choose_thresholds(probs, np.minimum(labels, 9), negatives, 1.0)
     assert fitted.reject_below == 0.0
+
+
+def test_the_threshold_never_refuses_more_real_digits_than_the_budget():
+    probs, labels = sampled(1.0, classes=10)
+    confident = np.full((100, 10), 0.01, np.float32)
+    confident[:, 3] = 0.91  # negatives the network takes for a 3: no threshold helps
+    fitted = calibration.choose_thresholds(probs, labels, confident, temperature=1.0)
+    assert calibration.refused(probs, fitted.reject_below).mean() <= calibration.MAX_DIGIT_REJECT
+    above = fitted.reject_below + 0.01
+    assert calibration.refused(probs, above).mean() > calibration.MAX_DIGIT_REJECT
 
 
 def test_reliability_diagram_is_a_png(tmp_path):

@@ -8,13 +8,13 @@ import re
 
 import numpy as np
 import pytest
-from conftest import answered_after
 from PIL import Image
 
 from recognizer import preprocess
 from recognizer.decision import Verdict
 from recognizer.network import load_network
 from recognizer.reader import DigitReader
+from tools.eval_strokes import answered_after
 
 pytestmark = pytest.mark.browser
 

@@ -6,12 +6,12 @@ import zlib
 
 import numpy as np
 import pytest
-from conftest import answered_after
 
 from recognizer import preprocess
 from recognizer.network import load_network
 from recognizer.reader import DigitReader
 from tools import synthetic_photos, unipen
+from tools.eval_strokes import answered_after
 from training import negatives
 
 pytestmark = pytest.mark.browser

@@ -30,7 +30,9 @@ from tools import unipen
 
 __all__ = [
     "CHROMIUM_ARGS",
+    "RESULT",
     "Evaluation",
+    "answered_after",
     "confusion_matrix",
     "draw_with_events",
     "draw_with_mouse",
@@ -130,6 +132,14 @@ def confusion_matrix(labels: np.ndarray, predictions: np.ndarray) -> np.ndarray:
     matrix = np.zeros((10, 11), dtype=np.int64)
     np.add.at(matrix, (labels, np.where(predictions < 0, 10, predictions)), 1)
     return matrix
+
+
+def answered_after(seq) -> str:
+    """JS condition: #result shows an answer newer than ``seq`` (not the busy sign)."""
+    return (
+        "(() => { const r = document.getElementById('result');"
+        f" return +r.dataset.seq > {int(seq)} && !r.hasAttribute('aria-busy'); }})()"
+    )
 
 
 def pad_side(page) -> float:

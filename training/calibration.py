@@ -3,7 +3,8 @@
 * :func:`fit_temperature` -- the temperature that minimises the negative log-likelihood of
   the true classes (one parameter, Guo et al. 2017);
 * :func:`choose_thresholds` -- ``reject_below`` and ``sure_at`` of
-  ``recognizer.decision.Calibration`` from the held-out predictions;
+  ``recognizer.decision.Calibration`` from the held-out predictions: refuse as few real
+  digits as reach the negatives target;
 * :func:`reliability` and :func:`expected_calibration_error` -- how far confidence is
   from accuracy, bin by bin; :func:`plot_reliability` draws the diagram.
 """
@@ -22,10 +23,12 @@ __all__ = [
     "expected_calibration_error",
     "fit_temperature",
     "plot_reliability",
+    "refused",
     "reliability",
 ]
 
 MAX_DIGIT_REJECT = 0.004  # share of real digits the reject threshold may refuse (target 0.5 %)
+NEGATIVES_REFUSED = 0.95  # share of negatives the reject threshold aims to refuse
 SURE_ACCURACY = 0.995  # answers called sure must be right this often on held-out writers
 BINS = 10  # equal-width confidence bins of the reliability diagram and ECE
 THRESHOLD_GRID = np.round(np.arange(0.0, 1.0, 0.01), 2)  # candidate thresholds
@@ -76,28 +79,45 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins
     )
 
 
+def refused(calibrated: np.ndarray, reject_below: float) -> np.ndarray:
+    """Which rows the page refuses as "not a digit": the eleventh class wins, or the best
+    digit is under ``reject_below``. calibrated : (N, C) -> (N,) bool"""
+    best = calibrated[:, :N_DIGITS].max(axis=1)  # (N,)
+    by_class = np.zeros(len(best), bool)  # (N,)
+    if calibrated.shape[1] > N_DIGITS:
+        by_class = calibrated[:, N_DIGITS] > best
+    return by_class | (best < reject_below)
+
+
 def choose_thresholds(
-    digit_probs: np.ndarray, labels: np.ndarray, temperature: float
+    digit_probs: np.ndarray,
+    labels: np.ndarray,
+    negative_probs: np.ndarray,
+    temperature: float,
 ) -> Calibration:
     """The page's thresholds from held-out writers' view-averaged probabilities.
 
-    ``reject_below`` is the largest grid value that refuses at most MAX_DIGIT_REJECT of the
-    real digits (the "not a digit" class refuses some already); ``sure_at`` is the smallest
-    grid value at which the accepted answers at least that confident are right
-    SURE_ACCURACY of the time.
-    digit_probs : (N, C) raw probabilities; labels : (N,) 0..9
+    ``reject_below`` is the smallest grid value at which NEGATIVES_REFUSED of the negatives
+    are refused (0 when the "not a digit" class refuses that many alone), but never one that
+    refuses more than MAX_DIGIT_REJECT of the real digits. ``sure_at`` is the smallest grid
+    value at which the accepted answers at least that confident are right SURE_ACCURACY of
+    the time.
+    digit_probs : (N, C) raw probabilities of real digits; labels : (N,) 0..9
+    negative_probs : (M, C) raw probabilities of drawings that are not one digit
     """
-    calibrated = Calibration(temperature=temperature).apply(digit_probs)  # (N, C)
-    best = calibrated[:, :N_DIGITS].max(axis=1)  # (N,)
-    by_class = np.zeros(len(best), bool)  # (N,) refused by the "not a digit" class
-    if calibrated.shape[1] > N_DIGITS:
-        by_class = calibrated[:, N_DIGITS] > best
+    scaling = Calibration(temperature=temperature)
+    calibrated = scaling.apply(digit_probs)  # (N, C)
+    negatives = scaling.apply(negative_probs)  # (M, C)
     reject_below = 0.0
     for threshold in THRESHOLD_GRID:
-        if np.mean(by_class | (best < threshold)) <= MAX_DIGIT_REJECT:
-            reject_below = float(threshold)
+        if refused(calibrated, threshold).mean() > MAX_DIGIT_REJECT:
+            break
+        reject_below = float(threshold)
+        if refused(negatives, threshold).mean() >= NEGATIVES_REFUSED:
+            break
+    best = calibrated[:, :N_DIGITS].max(axis=1)  # (N,)
     correct = calibrated[:, :N_DIGITS].argmax(axis=1) == labels
-    accepted = ~(by_class | (best < reject_below))
+    accepted = ~refused(calibrated, reject_below)
     sure_at = 1.0
     for threshold in THRESHOLD_GRID[::-1]:
         chosen = accepted & (best >= threshold)

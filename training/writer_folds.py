@@ -1,6 +1,7 @@
 """Writer-independent evaluation: k-fold by writer over the pen digits.
 
     python -m training.writer_folds --folds 5 [--epochs E] [--quick] [--out FILE]
+    python -m training.writer_folds --refit weights/default.npz   # thresholds only
 
 For each fold, a network is trained with the shipped recipe (``training.recipe``) on MNIST
 and the pen digits of the other writers, exported, and run by the page's NumPy forward pass
@@ -12,14 +13,19 @@ side) from the held-out writers only.
 The out-of-fold predictions fit the page's calibration (``training.calibration``), and the
 report gives the accuracy on writers each network never saw: the mean over folds, each
 writer's, the worst writer's; rejection rates; calibration error before and after.
+
+``build_weights.py`` keeps the out-of-fold predictions beside the model file
+(``<preset>.folds.npz``); ``--refit`` fits the calibration again from them and rewrites the
+model file's calibration and its card, without training.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,10 +33,10 @@ import numpy as np
 from recognizer import views
 from recognizer.decision import N_DIGITS, Calibration, decide
 from recognizer.input_spec import to_network_input
-from recognizer.network import Network, load_network
+from recognizer.network import Network, load_network, save_network
 from tools import unipen
 from training import calibration, negatives, pen_data, recipe
-from training.export import export_model
+from training.export import export_model, read_model_file
 from training.mnist import load_mnist
 
 __all__ = [
@@ -41,6 +47,7 @@ __all__ = [
     "load_predictions",
     "predict",
     "quick_settings",
+    "refit",
     "run_folds",
     "save_predictions",
 ]
@@ -206,7 +213,7 @@ def fit_and_report(predictions: FoldPredictions) -> tuple[Calibration, dict]:
     if p.with_views.shape[1] == N_DIGITS:  # no "not a digit" class: digits only
         probs, labels = p.with_views, p.label
     temperature = calibration.fit_temperature(probs, labels)
-    fitted = calibration.choose_thresholds(p.with_views, p.label, temperature)
+    fitted = calibration.choose_thresholds(p.with_views, p.label, p.negative_views, temperature)
     return fitted, evaluate_predictions(p, fitted)
 
 
@@ -243,8 +250,30 @@ def load_pen_digits(path: Path | None) -> list[unipen.PenDigit]:
     return unipen.load_pendigits(path)
 
 
+def refit(model: Path) -> dict:
+    """Fit the calibration of ``model`` again from the predictions saved beside it
+    (``<model stem>.folds.npz``); rewrite its ``meta`` and its card (``<stem>.json``)."""
+    predictions = load_predictions(model.with_suffix(".folds.npz"))
+    fitted, report = fit_and_report(predictions)
+    entries, arrays, meta = read_model_file(model)
+    meta["calibration"] = asdict(fitted)
+    meta["evaluation"]["writer_independent"] = report
+    save_network(model, entries, arrays, meta)
+    payload = model.read_bytes()
+    card_path = model.with_suffix(".json")
+    card = {**json.loads(card_path.read_text()), **meta}
+    card |= {"file_bytes": len(payload), "file_sha256": hashlib.sha256(payload).hexdigest()}
+    card_path.write_text(json.dumps(card, indent=2) + "\n")
+    print(format_report(report))
+    print(f"calibration {fitted}; rewrote {model} and {card_path}")
+    return report
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--refit", type=Path, help="a model file: refit its calibration from saved predictions"
+    )
     parser.add_argument("--folds", type=int, default=5, help="number of writer folds (default 5)")
     parser.add_argument("--epochs", type=int, help="epochs per fold (default: the preset's)")
     parser.add_argument("--data-dir", type=Path, help="MNIST folder (default: $MNIST_DIR)")
@@ -255,6 +284,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--out", type=Path, help="write the report as JSON here")
     parser.add_argument("--quick", action="store_true", help="smoke run: small subsets, 1 epoch")
     args = parser.parse_args(argv)
+    if args.refit:
+        return refit(args.refit)
     settings = recipe.PRESETS["default"]
     mnist = load_mnist(args.data_dir)
     images, labels = mnist.x_train, mnist.y_train
