@@ -8,6 +8,7 @@ context (empty profile and caches); the warm run is a second visit in that conte
 
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -109,13 +110,11 @@ def startup_and_bytes(base_url: str, chromium: str, runs: int) -> dict:
     return report
 
 
-def latency(base_url: str, chromium: str, pen_file: Path, count: int) -> dict:
-    """Pointer-up -> result latency (ms) over ``count`` real pen digits drawn in the app."""
+@contextmanager
+def _ready_page(chromium: str, base_url: str):
+    """A desktop-sized tab of a fresh browser with the app started (yielded), then closed."""
     from playwright.sync_api import sync_playwright
 
-    digits = unipen.load_pendigits(pen_file)
-    order = np.random.default_rng(1).permutation(len(digits))[:count]
-    samples = {"dom": [], "frame": []}
     with sync_playwright() as playwright:
         browser = _launch(playwright, chromium)
         try:
@@ -123,14 +122,23 @@ def latency(base_url: str, chromium: str, pen_file: Path, count: int) -> dict:
             page.add_init_script(WATCH_STATE_JS)
             page.goto(base_url)
             page.wait_for_function("window.__benchState !== undefined", timeout=READY_TIMEOUT_MS)
-            side = pad_side(page)
-            for index in order:
-                strokes = unipen.fit_to_canvas(digits[index].strokes, side)
-                got = draw_with_events(page, strokes, frame=True)
-                samples["dom"].append(got["upToDomMs"])
-                samples["frame"].append(got["upToFrameMs"])
+            yield page
         finally:
             browser.close()
+
+
+def latency(base_url: str, chromium: str, pen_file: Path, count: int) -> dict:
+    """Pointer-up -> result latency (ms) over ``count`` real pen digits drawn in the app."""
+    digits = unipen.load_pendigits(pen_file)
+    order = np.random.default_rng(1).permutation(len(digits))[:count]
+    samples = {"dom": [], "frame": []}
+    with _ready_page(chromium, base_url) as page:
+        side = pad_side(page)
+        for index in order:
+            strokes = unipen.fit_to_canvas(digits[index].strokes, side)
+            got = draw_with_events(page, strokes, frame=True)
+            samples["dom"].append(got["upToDomMs"])
+            samples["frame"].append(got["upToFrameMs"])
     return {
         "digits": len(order),
         "pointer_up_to_dom_ms": summary(samples["dom"]),
@@ -142,27 +150,17 @@ def big_photo(base_url: str, chromium: str, photo: bytes, runs: int = 3) -> dict
     """Upload a large JPEG in the page ``runs`` times: the page's own time for reading it
     (``data-ms``: decoding, finding the digit, the network) and the time from handing the
     file to the page to the answer on screen, ms."""
-    from playwright.sync_api import sync_playwright
-
     file = {"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": photo}
     samples = {"page": [], "wall": []}
-    with sync_playwright() as playwright:
-        browser = _launch(playwright, chromium)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.add_init_script(WATCH_STATE_JS)
-            page.goto(base_url)
-            page.wait_for_function("window.__benchState !== undefined", timeout=READY_TIMEOUT_MS)
-            for _ in range(runs):
-                before = page.evaluate("document.getElementById('result').dataset.seq")
-                start = time.perf_counter()
-                page.set_input_files("#upload", files=[file])
-                page.wait_for_function(answered_after(before), timeout=READY_TIMEOUT_MS)
-                samples["wall"].append(1000 * (time.perf_counter() - start))
-                result = page.evaluate(RESULT)
-                samples["page"].append(float(result.get("ms", "nan")))
-        finally:
-            browser.close()
+    with _ready_page(chromium, base_url) as page:
+        for _ in range(runs):
+            before = page.evaluate("document.getElementById('result').dataset.seq")
+            start = time.perf_counter()
+            page.set_input_files("#upload", files=[file])
+            page.wait_for_function(answered_after(before), timeout=READY_TIMEOUT_MS)
+            samples["wall"].append(1000 * (time.perf_counter() - start))
+            result = page.evaluate(RESULT)
+            samples["page"].append(float(result.get("ms", "nan")))
     return {
         "bytes": len(photo),
         "digit": result.get("digit"),

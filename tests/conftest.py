@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.eval_strokes import CHROMIUM_ARGS
+from tools.eval_strokes import CHROMIUM_ARGS, RESULT, SETTLED
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,6 +23,39 @@ def mnist_dir() -> Path:
 
 
 # ---- the built site, served, and a browser -------------------------------------------
+
+
+# ---- drawing on the page's pad ------------------------------------------------------
+
+INK_PIXELS = """() => {
+  const pad = document.getElementById('pad');
+  const data = pad.getContext('2d').getImageData(0, 0, pad.width, pad.height).data;
+  let n = 0;
+  for (let i = 3; i < data.length; i += 4) n += data[i] > 0;
+  return n;
+}"""
+SEVEN = [[(0.25, 0.2), (0.5, 0.2), (0.75, 0.2), (0.65, 0.45), (0.55, 0.65), (0.45, 0.85)]]
+
+
+def draw(page, strokes, steps: int = 4) -> None:
+    """Draw strokes with the mouse; points are fractions of the pad's side."""
+    box = page.locator("#pad").bounding_box()
+
+    def at(point):
+        return box["x"] + point[0] * box["width"], box["y"] + point[1] * box["height"]
+
+    for stroke in strokes:
+        page.mouse.move(*at(stroke[0]))
+        page.mouse.down()
+        for point in stroke[1:]:
+            page.mouse.move(*at(point), steps=steps)
+        page.mouse.up()
+
+
+def settled_result(page) -> dict:
+    """Wait until the result panel shows the current drawing, then return its data-*."""
+    page.wait_for_function(SETTLED)
+    return page.evaluate(RESULT)
 
 
 READY_TIMEOUT_MS = 120_000  # cold start of Pyodide on a busy two-core machine

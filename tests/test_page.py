@@ -8,51 +8,20 @@ import re
 
 import numpy as np
 import pytest
+from conftest import INK_PIXELS, SEVEN, draw, settled_result
 from PIL import Image
 
 from recognizer import preprocess
 from recognizer.decision import Verdict
 from recognizer.network import load_network
 from recognizer.reader import DigitReader
-from tools.eval_strokes import answered_after
+from tools.eval_strokes import RESULT, answered_after
 
 pytestmark = pytest.mark.browser
 
-RESULT = "Object.assign({}, document.getElementById('result').dataset)"
-PAD_VERSION = "document.getElementById('pad').dataset.version"
-SETTLED = f"document.getElementById('result').dataset.version === {PAD_VERSION}"
-INK_PIXELS = """() => {
-  const pad = document.getElementById('pad');
-  const data = pad.getContext('2d').getImageData(0, 0, pad.width, pad.height).data;
-  let n = 0;
-  for (let i = 3; i < data.length; i += 4) n += data[i] > 0;
-  return n;
-}"""
-SEVEN = [[(0.25, 0.2), (0.5, 0.2), (0.75, 0.2), (0.65, 0.45), (0.55, 0.65), (0.45, 0.85)]]
 ONE = [[(0.5, 0.15), (0.5, 0.35), (0.5, 0.55), (0.5, 0.85)]]
 ZIGZAG = [[(0.12 + 0.08 * i, 0.35 if i % 2 else 0.6) for i in range(10)]]
 CROSSING = [[(0.2, 0.2), (0.8, 0.8)], [(0.8, 0.2), (0.2, 0.8)], [(0.5, 0.12), (0.5, 0.88)]]
-
-
-def draw(page, strokes, steps: int = 4) -> None:
-    """Draw strokes with the mouse; points are fractions of the pad's side."""
-    box = page.locator("#pad").bounding_box()
-
-    def at(point):
-        return box["x"] + point[0] * box["width"], box["y"] + point[1] * box["height"]
-
-    for stroke in strokes:
-        page.mouse.move(*at(stroke[0]))
-        page.mouse.down()
-        for point in stroke[1:]:
-            page.mouse.move(*at(point), steps=steps)
-        page.mouse.up()
-
-
-def settled_result(page) -> dict:
-    """Wait until the result panel shows the current drawing, then return its data-*."""
-    page.wait_for_function(SETTLED)
-    return page.evaluate(RESULT)
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import READY_TIMEOUT_MS, REPO_ROOT, wait_ready
+from conftest import READY_TIMEOUT_MS, REPO_ROOT, SEVEN, draw, settled_result, wait_ready
 from PIL import Image, ImageDraw
-from test_page import SEVEN, draw, settled_result
 
 from tools.eval_strokes import answered_after
 

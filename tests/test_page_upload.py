@@ -6,25 +6,17 @@ import zlib
 
 import numpy as np
 import pytest
+from conftest import INK_PIXELS, SEVEN, draw
 
 from recognizer import preprocess
 from recognizer.network import load_network
 from recognizer.reader import DigitReader
 from tools import synthetic_photos, unipen
-from tools.eval_strokes import answered_after
+from tools.eval_strokes import RESULT, answered_after
 from training import negatives
 
 pytestmark = pytest.mark.browser
 
-RESULT = "Object.assign({}, document.getElementById('result').dataset)"
-INK_PIXELS = """() => {
-  const pad = document.getElementById('pad');
-  const data = pad.getContext('2d').getImageData(0, 0, pad.width, pad.height).data;
-  let n = 0;
-  for (let i = 3; i < data.length; i += 4) n += data[i] > 0;
-  return n;
-}"""
-SEVEN = [[(0.25, 0.2), (0.5, 0.2), (0.75, 0.2), (0.65, 0.45), (0.55, 0.65), (0.45, 0.85)]]
 DROP_JS = """async ({bytes, name, target}) => {
   const file = new File([new Uint8Array(bytes)], name, {type: "image/jpeg"});
   const dataTransfer = new DataTransfer();
@@ -34,17 +26,6 @@ DROP_JS = """async ({bytes, name, target}) => {
   element.dispatchEvent(new DragEvent("dragover", options));
   element.dispatchEvent(new DragEvent("drop", options));
 }"""
-
-
-def draw(page, strokes) -> None:
-    box = page.locator("#pad").bounding_box()
-    for stroke in strokes:
-        points = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in stroke]
-        page.mouse.move(*points[0])
-        page.mouse.down()
-        for point in points[1:]:
-            page.mouse.move(*point, steps=4)
-        page.mouse.up()
 
 
 def upload(page, data: bytes, name: str = "photo.jpg") -> dict:

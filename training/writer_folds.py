@@ -308,8 +308,13 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 def quick_settings(settings: recipe.Settings) -> recipe.Settings:
-    """The settings of a smoke run: few negatives, one rendering per pen digit."""
-    return replace(settings, negatives=QUICK_NEGATIVES, pen_variants=1)
+    """The settings of a smoke run: few negatives, one rendering per pen digit (for a preset
+    that uses them)."""
+    return replace(
+        settings,
+        negatives=min(settings.negatives, QUICK_NEGATIVES),
+        pen_variants=min(settings.pen_variants, 1),
+    )
 
 
 if __name__ == "__main__":
