@@ -34,8 +34,6 @@ MNIST is read from ``--data-dir``, else $MNIST_DIR, else ~/.cache/digit-recogniz
 """
 
 import argparse
-import hashlib
-import json
 import platform
 import tempfile
 from dataclasses import asdict, replace
@@ -48,9 +46,9 @@ import tensorflow as tf
 
 from recognizer.decision import N_DIGITS, Calibration
 from recognizer.input_spec import to_network_input
-from recognizer.network import Network, load_network, save_network
+from recognizer.network import Network, load_network
 from training import calibration, recipe, writer_folds
-from training.export import count_macs, count_parameters, export_model
+from training.export import count_macs, count_parameters, export_model, save_model_and_card
 from training.mnist import load_mnist
 
 # Hyper-parameters ------------------------------------------------------------------
@@ -294,17 +292,8 @@ def write_model_files(
     }
     args.out.mkdir(parents=True, exist_ok=True)
     weights_path = args.out / f"{args.preset}.npz"
-    save_network(weights_path, entries, stored, meta)
-    payload = weights_path.read_bytes()
-    card = {
-        **meta,
-        "file": weights_path.name,
-        "file_bytes": len(payload),
-        "file_sha256": hashlib.sha256(payload).hexdigest(),
-    }
-    card_path = args.out / f"{args.preset}.json"
-    card_path.write_text(json.dumps(card, indent=2) + "\n")
-    print(f"wrote {weights_path} ({len(payload)} bytes) and {card_path}")
+    card = save_model_and_card(weights_path, entries, stored, meta)
+    print(f"wrote {weights_path} ({card['file_bytes']} bytes) and its card")
     return card
 
 

@@ -43,14 +43,6 @@ def _shown(reader: DigitReader, data: bytes) -> int:
     return -1 if verdict.kind == "not_digit" else verdict.digit
 
 
-def mnist_png(image: np.ndarray) -> bytes:
-    """An MNIST digit as a black-on-white 112x112 PNG, like a scan of ink on paper."""
-    picture = Image.fromarray(255 - image).resize((112, 112), Image.Resampling.BILINEAR)
-    buffer = io.BytesIO()
-    picture.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def photo_accuracy(model: Path, pen_file: Path | None, count: int, mnist_count: int) -> dict:
     """Accuracy by condition and by digit source, MNIST PNG uploads, blank paper refused."""
     reader = DigitReader(load_network(model))
@@ -82,7 +74,9 @@ def photo_accuracy(model: Path, pen_file: Path | None, count: int, mnist_count: 
     }
     if mnist is not None:
         images, labels = mnist[0][:mnist_count], mnist[1][:mnist_count]
-        shown = np.array([_shown(reader, mnist_png(image)) for image in images])
+        shown = np.array(
+            [_shown(reader, synthetic_photos.mnist_scan_png(image)) for image in images]
+        )
         result["mnist_png"] = {"images": len(labels), "accuracy": float(np.mean(shown == labels))}
     rng = np.random.default_rng(BLANK_SEED)
     blank = [negatives.blank_photo(rng) for _ in range(200)]

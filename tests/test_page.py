@@ -2,19 +2,18 @@
 layout on a phone, failure handling, and no traffic off the page's own origin."""
 
 import gzip
-import io
 import json
 import re
 
 import numpy as np
 import pytest
 from conftest import INK_PIXELS, SEVEN, draw, settled_result
-from PIL import Image
 
 from recognizer import preprocess
 from recognizer.decision import Verdict
 from recognizer.network import load_network
 from recognizer.reader import DigitReader
+from tools import synthetic_photos
 from tools.eval_strokes import RESULT, answered_after
 
 pytestmark = pytest.mark.browser
@@ -43,14 +42,6 @@ def mnist_test_images(mnist_dir, count: int) -> tuple[np.ndarray, np.ndarray]:
     with gzip.open(mnist_dir / "t10k-labels-idx1-ubyte.gz") as handle:
         labels = np.frombuffer(handle.read(), np.uint8, offset=8)[:count]
     return images.reshape(count, 28, 28), labels
-
-
-def png_bytes(image: np.ndarray) -> bytes:
-    """An MNIST digit as a black-on-white 112x112 PNG, like a photo of ink on paper."""
-    picture = Image.fromarray(255 - image).resize((112, 112), Image.Resampling.BILINEAR)
-    buffer = io.BytesIO()
-    picture.save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def test_ready_with_all_assets_from_the_own_origin(app, page_log, site_url):
@@ -153,7 +144,7 @@ def test_upload_of_a_digit_image_matches_the_python_pipeline(app, network, mnist
     images, labels = mnist_test_images(mnist_dir, 3)
     correct = 0
     for index, (image, label) in enumerate(zip(images, labels, strict=True)):
-        data = png_bytes(image)
+        data = synthetic_photos.mnist_scan_png(image)
         expected = cpython_verdict(network, data)
         before = int(app.evaluate(RESULT)["seq"])
         upload = {"name": f"digit{index}.png", "mimeType": "image/png", "buffer": data}

@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from tools import unipen
 
-__all__ = ["CONDITIONS", "Photo", "make_photo", "photo_set"]
+__all__ = ["CONDITIONS", "Photo", "make_photo", "mnist_scan_png", "photo_set"]
 
 CONDITIONS = ("plain", "ruled", "squared", "shadow", "desk", "tilted", "dim")
 INKS = {  # RGB of the ink at full coverage
@@ -208,6 +208,15 @@ def make_photo(source, label: int, condition: str, rng: np.random.Generator) -> 
     image.save(buffer, "JPEG", quality=int(rng.integers(55, 96)))
     source_name = "mnist" if isinstance(source, np.ndarray) else "pen"
     return Photo(buffer.getvalue(), int(label), condition, ink, source_name)
+
+
+def mnist_scan_png(image: np.ndarray) -> bytes:
+    """An MNIST digit ((28, 28) uint8, white on black) as a black-on-white 112x112 PNG, like
+    a scan of ink on paper."""
+    picture = Image.fromarray(255 - image).resize((112, 112), Image.Resampling.BILINEAR)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def photo_set(

@@ -8,9 +8,11 @@ layer before it and merging a following ReLU/softmax into that layer's activatio
 through Keras. :func:`count_macs` and :func:`count_parameters` describe a layer list.
 """
 
+import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import keras
@@ -27,6 +29,7 @@ __all__ = [
     "keras_to_layers",
     "layers_to_keras",
     "read_model_file",
+    "save_model_and_card",
 ]
 
 STORAGE_DTYPES = {"float16": np.float16, "float32": np.float32}
@@ -240,3 +243,20 @@ def count_macs(
             macs += n_in * n_out
             shape = (n_out,)
     return int(macs)
+
+
+def save_model_and_card(
+    path: Path, entries: Sequence[Mapping[str, Any]], arrays: Mapping[str, np.ndarray], meta: dict
+) -> dict:
+    """Write a model file and its card ``<stem>.json``: the meta plus the file's name, size
+    and sha256. Returns the card."""
+    save_network(path, entries, arrays, meta)
+    payload = path.read_bytes()
+    card = {
+        **meta,
+        "file": path.name,
+        "file_bytes": len(payload),
+        "file_sha256": hashlib.sha256(payload).hexdigest(),
+    }
+    path.with_suffix(".json").write_text(json.dumps(card, indent=2) + "\n")
+    return card

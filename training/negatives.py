@@ -260,10 +260,11 @@ def negative_images(
 
     digit_pool : pen digits for ``several_digits`` (required when that family is listed)
     returns : images (M, 28, 28) uint8, their family index into ``families`` (M,), and
-        how many were already refused by preprocessing (a blank pad, or "no digit found"
-        on upload); M + refused == count
+        per family how many were already refused by preprocessing (a blank pad, or "no
+        digit found" on upload): (len(families),) int; M + refused.sum() == count
     """
-    images, family_of, refused = [], [], 0
+    images, family_of = [], []
+    refused = np.zeros(len(families), np.int64)
     for i in range(count):
         index = i % len(families)
         name = families[index]
@@ -277,7 +278,7 @@ def negative_images(
             margin = rng.uniform(0.05, 0.3)
             image = unipen.page_image(strokes, unipen.CANVAS_SIDE_PX // 2, margin_fraction=margin)
         if image is None:
-            refused += 1
+            refused[index] += 1
             continue
         images.append(image)
         family_of.append(index)

@@ -20,7 +20,6 @@ model file's calibration and its card, without training.
 """
 
 import argparse
-import hashlib
 import json
 import os
 import tempfile
@@ -32,11 +31,10 @@ import numpy as np
 
 from recognizer import views
 from recognizer.decision import N_DIGITS, Calibration, decide
-from recognizer.input_spec import to_network_input
-from recognizer.network import Network, load_network, save_network
+from recognizer.network import Network, load_network
 from tools import unipen
 from training import calibration, negatives, pen_data, recipe
-from training.export import export_model, read_model_file
+from training.export import export_model, read_model_file, save_model_and_card
 from training.mnist import load_mnist
 
 __all__ = [
@@ -80,12 +78,14 @@ class FoldPredictions:
 
 
 def predict(network: Network, images: np.ndarray, batch: int = 500):
-    """Upright and view-averaged probabilities: images (N, 28, 28) uint8 -> 2 x (N, C)."""
+    """Upright and view-averaged probabilities, from one forward pass of the page's views:
+    images (N, 28, 28) uint8 -> 2 x (N, C)."""
+    upright_index = views.VIEW_ANGLES_DEG.index(0.0)
     upright, averaged = [], []
     for start in range(0, len(images), batch):
-        chunk = images[start : start + batch]
-        upright.append(network.predict_proba(to_network_input(chunk)))
-        averaged.append(views.predict_proba(network, chunk))
+        probs = views.view_probabilities(network, images[start : start + batch])  # (V, n, C)
+        upright.append(probs[upright_index])
+        averaged.append(probs.mean(axis=0, dtype=np.float32))
     return np.concatenate(upright), np.concatenate(averaged)
 
 
@@ -117,12 +117,11 @@ def run_folds(
             network = load_network(Path(folder) / "fold.npz")
         upright, with_views = predict(network, pen_data.page_images(test_digits))
         negative_rng = np.random.default_rng(seed + NEGATIVE_SEED_OFFSET + fold)
-        images, family_index, _ = negatives.negative_images(
+        images, family_index, refused_by_family = negatives.negative_images(
             negatives_per_fold, negative_rng, EVAL_FAMILIES, test_digits
         )
-        for f, name in enumerate(EVAL_FAMILIES):  # what preprocessing refused, per family
-            made = np.arange(negatives_per_fold) % len(EVAL_FAMILIES) == f
-            refused[name] += int(made.sum()) - int((family_index == f).sum())
+        for name, count in zip(EVAL_FAMILIES, refused_by_family, strict=True):
+            refused[name] += int(count)
         collected["fold"].append(np.full(len(test_digits), fold))
         collected["writer"].append(writers[is_held_out])
         collected["label"].append(np.array([d.label for d in test_digits]))
@@ -258,14 +257,9 @@ def refit(model: Path) -> dict:
     entries, arrays, meta = read_model_file(model)
     meta["calibration"] = asdict(fitted)
     meta["evaluation"]["writer_independent"] = report
-    save_network(model, entries, arrays, meta)
-    payload = model.read_bytes()
-    card_path = model.with_suffix(".json")
-    card = {**json.loads(card_path.read_text()), **meta}
-    card |= {"file_bytes": len(payload), "file_sha256": hashlib.sha256(payload).hexdigest()}
-    card_path.write_text(json.dumps(card, indent=2) + "\n")
+    save_model_and_card(model, entries, arrays, meta)
     print(format_report(report))
-    print(f"calibration {fitted}; rewrote {model} and {card_path}")
+    print(f"calibration {fitted}; rewrote {model} and its card")
     return report
 
 

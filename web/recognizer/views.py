@@ -12,7 +12,7 @@ from PIL import Image
 from .input_spec import to_network_input
 from .network import Network
 
-__all__ = ["VIEW_ANGLES_DEG", "predict_proba", "rotated_views"]
+__all__ = ["VIEW_ANGLES_DEG", "predict_proba", "rotated_views", "view_probabilities"]
 
 VIEW_ANGLES_DEG = (0.0, -8.0, 8.0)  # counter-clockwise rotations, degrees
 
@@ -33,12 +33,19 @@ def rotated_views(images: np.ndarray, angles=VIEW_ANGLES_DEG) -> np.ndarray:
     return views
 
 
-def predict_proba(network: Network, images: np.ndarray, angles=VIEW_ANGLES_DEG) -> np.ndarray:
-    """Class probabilities averaged over the rotated views, in one forward batch.
+def view_probabilities(network: Network, images: np.ndarray, angles=VIEW_ANGLES_DEG) -> np.ndarray:
+    """Class probabilities of each rotated view, in one forward batch.
 
-    images : (N, 28, 28) uint8 MNIST-style -> (N, 10) float32, rows summing to 1
+    images : (N, 28, 28) uint8 MNIST-style -> (len(angles), N, C) float32
     """
     views = rotated_views(images, angles)  # (V, N, 28, 28)
     batch = to_network_input(views.reshape(-1, *images.shape[1:]))  # (V*N, 28, 28, 1)
-    probs = network.predict_proba(batch).reshape(len(angles), len(images), -1)  # (V, N, 10)
-    return probs.mean(axis=0, dtype=np.float32)  # (N, 10)
+    return network.predict_proba(batch).reshape(len(angles), len(images), -1)  # (V, N, C)
+
+
+def predict_proba(network: Network, images: np.ndarray, angles=VIEW_ANGLES_DEG) -> np.ndarray:
+    """Class probabilities averaged over the rotated views, in one forward batch.
+
+    images : (N, 28, 28) uint8 MNIST-style -> (N, C) float32, rows summing to 1
+    """
+    return view_probabilities(network, images, angles).mean(axis=0, dtype=np.float32)  # (N, C)
