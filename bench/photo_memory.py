@@ -1,9 +1,10 @@
-"""Read one large JPEG through the upload path; run under Pyodide (32-bit wasm) in Node.
+"""Read image files through the upload path under Pyodide (32-bit wasm) in Node.
 
-    photo_memory.py PHOTO.jpg OUT.json
+    photo_memory.py OUT.json FILE...
 
-Writes the seconds taken, the wasm memory before and after (the memory only grows, so
-"after" is the peak), and the digit read.
+Writes, for each file in turn, the seconds taken and the wasm memory after reading it,
+with the memory before the first. Wasm memory only grows, so the last figure is the peak
+over all the files, and a file's own peak is measured by giving it alone.
 """
 
 import json
@@ -15,22 +16,24 @@ import pyodide_js
 from recognizer import preprocess
 
 
-def main(photo: str, out: str) -> None:
-    with open(photo, "rb") as handle:
-        data = handle.read()
-    before = pyodide_js._module.HEAPU8.length
-    start = time.perf_counter()
-    reading = preprocess.read_image_bytes(data)
-    seconds = time.perf_counter() - start
-    figures = {
-        "seconds": seconds,
-        "wasm_bytes_before": before,
-        "wasm_bytes_peak": pyodide_js._module.HEAPU8.length,
-        "region": list(reading.region),
-    }
+def main(out: str, paths: list[str]) -> None:
+    figures = {"wasm_bytes_idle": pyodide_js._module.HEAPU8.length, "files": {}}
+    for path in paths:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        start = time.perf_counter()
+        try:
+            outcome = list(preprocess.read_image_bytes(data).region)
+        except preprocess.ImageInputError as error:
+            outcome = str(error)
+        figures["files"][path] = {
+            "seconds": time.perf_counter() - start,
+            "wasm_bytes_after": pyodide_js._module.HEAPU8.length,
+            "read": outcome,
+        }
     with open(out, "w") as handle:
         json.dump(figures, handle)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2:])

@@ -24,7 +24,7 @@ from recognizer.reader import DigitReader
 from tools import synthetic_photos, unipen
 from training import negatives
 
-__all__ = ["PHOTO_SEED", "big_photo_jpeg", "photo_accuracy", "pyodide_big_photo"]
+__all__ = ["PHOTO_SEED", "big_photo_jpeg", "photo_accuracy", "pyodide_upload_memory"]
 
 PHOTO_SEED = 2026  # no choice was made on photos of this seed
 BLANK_SEED = 2027
@@ -97,19 +97,29 @@ def big_photo_jpeg(pen_file: Path) -> bytes:
     return buffer.getvalue()
 
 
-def pyodide_big_photo(jpeg: bytes, scratch: Path) -> dict:
-    """Read a large JPEG through the upload path in Pyodide under Node (bench/photo_memory.py):
-    seconds, and the wasm memory before and at its peak."""
-    (scratch / "big.jpg").write_bytes(jpeg)
-    command = ["node", str(RUNNER), "--mount", f"{scratch}:/scratch", str(MEMORY_SCRIPT)]
-    done = subprocess.run(
-        [*command, "/scratch/big.jpg", "/scratch/memory.json"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=dict(os.environ),
-        cwd=REPO_ROOT,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"photo_memory.py failed:\n{done.stderr[-3000:]}")
-    return json.loads((scratch / "memory.json").read_text())
+def pyodide_upload_memory(files: dict[str, bytes], scratch: Path) -> dict:
+    """Read each file alone through the upload path in Pyodide under Node
+    (bench/photo_memory.py): name -> seconds and the wasm memory peak above idle (bytes)."""
+    figures = {}
+    runner = ["node", str(RUNNER), "--mount", f"{scratch}:/scratch", str(MEMORY_SCRIPT)]
+    for name, data in files.items():
+        (scratch / name).write_bytes(data)
+        done = subprocess.run(
+            [*runner, "/scratch/memory.json", f"/scratch/{name}"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=dict(os.environ),
+            cwd=REPO_ROOT,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"photo_memory.py failed on {name}:\n{done.stderr[-3000:]}")
+        measured = json.loads((scratch / "memory.json").read_text())
+        (read,) = measured["files"].values()
+        figures[name] = {
+            "bytes": len(data),
+            "seconds": read["seconds"],
+            "wasm_bytes_above_idle": read["wasm_bytes_after"] - measured["wasm_bytes_idle"],
+            "read": isinstance(read["read"], list),
+        }
+    return figures

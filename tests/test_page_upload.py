@@ -114,4 +114,4 @@ def test_a_huge_image_is_refused_with_its_limit_in_numbers(app):
     result = upload(app, png, "huge.png")
     assert result["state"] == "error"
     message = app.inner_text("#message")
-    assert message.startswith("The image is too large") and "16 megapixels" in message
+    assert message.startswith("The image is too large") and "16 for other formats" in message

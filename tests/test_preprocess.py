@@ -1,8 +1,7 @@
 """Canvas and image preprocessing: MNIST geometry, robustness, image file handling."""
 
+import contextlib
 import io
-import struct
-import zlib
 
 import numpy as np
 import pytest
@@ -17,6 +16,8 @@ from recognizer.preprocess import (
     mnist_from_image_bytes,
     mnist_from_ink,
 )
+from tools import upload_files
+from tools.upload_files import png_header_only
 
 
 def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
@@ -318,22 +319,36 @@ def test_oversize_file_is_refused_unread():
         mnist_from_image_bytes(bytes(preprocess.MAX_IMAGE_BYTES + 1))
 
 
-def png_header_only(width: int, height: int) -> bytes:
-    """A PNG whose header claims width x height grey pixels; the pixel data is tiny."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-        )
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 16))
-
-
 @pytest.mark.parametrize("side", [7000, 10_000, 60_000])  # 49 MP, 100 MP (bomb), 3.6 GP (bomb)
 def test_too_many_pixels_is_refused_before_decoding(side):
     with pytest.raises(ImageInputError, match="too large"):
         mnist_from_image_bytes(png_header_only(side, side))
+
+
+def test_decoded_bytes_are_bounded_per_format():
+    webp = encode(Image.new("RGB", (2400, 2400), "white"), "WEBP")  # 5.8 MP, 115 MB to decode
+    with pytest.raises(ImageInputError, match="too large.*for WebP"):
+        mnist_from_image_bytes(webp)
+    wide = Image.open(io.BytesIO(png_header_only(4000, 4000, bit_depth=16)))
+    assert preprocess.decoded_bytes(wide) == 4000 * 4000 * 4  # decoded as 32-bit "I"
+
+
+@pytest.mark.parametrize("name", sorted(upload_files.broken()))
+def test_broken_files_get_a_message(name):
+    data = upload_files.broken()[name]
+    if name.startswith("flipped-"):  # damage inside the pixel data may still decode
+        with contextlib.suppress(ImageInputError):
+            mnist_from_image_bytes(data)
+        return
+    with pytest.raises(ImageInputError):
+        mnist_from_image_bytes(data)
+
+
+def test_largest_accepted_files_are_read():
+    for name, data in upload_files.largest_accepted().items():
+        reading = preprocess.read_image_bytes(data)
+        left, top, right, bottom = reading.region
+        assert 0.15 < left < right < 0.85 and 0.15 < top < bottom < 0.85, name  # the "7"
 
 
 def test_mnist_image_round_trip_is_stable():

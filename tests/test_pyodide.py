@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 
 from bench.nets import PRESETS, write_standin
 from recognizer.network import ModelFileError, load_network
-from tools import synthetic_photos, unipen
+from tools import synthetic_photos, unipen, upload_files
 from training import negatives
 
 pytestmark = [pytest.mark.pyodide, pytest.mark.slow]
@@ -243,3 +243,45 @@ def test_uploads_read_the_same_in_pyodide(tmp_path, pendigits_file):
         assert str(ours["error/blank.jpg"]) == "No digit found in the image."
         for key in ours.files:
             np.testing.assert_array_equal(theirs[key], ours[key], err_msg=key)
+
+
+def test_broken_uploads_get_the_same_message_in_pyodide(tmp_path):
+    """Each broken file is refused in Pyodide with CPython's message: no 32-bit overflow or
+    other exception reaches the page as a vague error. Files with flipped bytes may decode
+    (differently with each libjpeg); they must only not raise anything else."""
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    for name, data in upload_files.broken().items():
+        (folder / name).write_bytes(data)
+    read_all = runpy.run_path(str(READ_IMAGES))["read_all"]
+    read_all(str(folder), str(tmp_path / "cpython.npz"))
+    done = run_in_pyodide(
+        READ_IMAGES, f"{SCRATCH}/broken", f"{SCRATCH}/pyodide.npz", scratch=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    with np.load(tmp_path / "cpython.npz") as ours, np.load(tmp_path / "pyodide.npz") as theirs:
+        assert sorted(ours.files) == sorted(theirs.files)
+        for key in ours.files:
+            if "/flipped-" not in key:
+                assert key.startswith("error/")
+                assert str(theirs[key]) == str(ours[key]), key
+
+
+MEMORY = REPO_ROOT / "bench" / "photo_memory.py"
+UPLOAD_MEMORY_BUDGET = 150e6  # bytes of wasm memory above idle for any accepted file
+
+
+def test_largest_accepted_uploads_stay_within_the_memory_budget(tmp_path):
+    """The biggest file of each accepted format is read in Pyodide with at most 150 MB of
+    wasm memory above idle (memory never shrinks, so the last figure is the peak)."""
+    files = upload_files.largest_accepted()
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    guest = [f"{SCRATCH}/{name}" for name in files]
+    done = run_in_pyodide(MEMORY, f"{SCRATCH}/memory.json", *guest, scratch=tmp_path)
+    assert done.returncode == 0, done.stderr
+    figures = json.loads((tmp_path / "memory.json").read_text())
+    for path, figure in figures["files"].items():
+        assert isinstance(figure["read"], list), f"{path}: {figure['read']}"  # a region
+    peak = figures["files"][guest[-1]]["wasm_bytes_after"]
+    assert peak - figures["wasm_bytes_idle"] <= UPLOAD_MEMORY_BUDGET

@@ -25,6 +25,7 @@ __all__ = [
     "BOX_SIZE",
     "CENTRE",
     "INK_THRESHOLD",
+    "MAX_DECODED_BYTES",
     "MAX_DECODED_PIXELS",
     "MAX_IMAGE_BYTES",
     "MAX_IMAGE_PIXELS",
@@ -43,6 +44,10 @@ EDGE_GAP = 0.0  # least gap between the digit's bounding box and the 28x28 borde
 MAX_IMAGE_BYTES = 20 * 1024 * 1024  # largest accepted image file
 MAX_IMAGE_PIXELS = 89_000_000  # largest accepted image, width x height (a JPEG photo)
 MAX_DECODED_PIXELS = 16_000_000  # most pixels decoded: JPEGs are decoded at 1/2..1/8 scale
+MAX_DECODED_BYTES = 72 * 1024 * 1024  # most bytes the decoder may hold (decoded_bytes)
+DECODE_BYTES_PER_PIXEL = {"WEBP": 20}  # decoders that hold several full-size buffers
+WIDE_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")  # more than 8 bits of grey
+STRIP_PIXELS = 1_000_000  # full-size pixels converted and reduced at once
 IMAGE_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")  # Pillow's names of the accepted formats
 ANALYSIS_SIDE = 512  # uploaded images are reduced to at most this side before analysis
 RESAMPLE = Image.Resampling.BILINEAR  # final anti-aliasing filter (best on pen data)
@@ -196,39 +201,66 @@ def mnist_from_image_bytes(data: bytes) -> np.ndarray:
 def _decode_grey(data: bytes) -> np.ndarray:
     """Decode the first frame to (H, W) uint8 grey, at most ANALYSIS_SIDE px a side, upright.
 
-    The sizes are checked from the header before any pixel is decoded; JPEGs are decoded
-    at a reduced scale (draft mode), and the image is reduced before it is turned upright.
+    The sizes are checked from the header before any pixel is decoded (decoded_bytes);
+    JPEGs are decoded at a reduced scale (draft mode); the decoded image is reduced a strip
+    at a time, so no full-size copy is made, and turned upright once small.
     """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=IMAGE_FORMATS)
+        width, height = image.size
+        if width * height > MAX_IMAGE_PIXELS:
+            raise ImageInputError(_too_large_message())
+        image.draft("L", (ANALYSIS_SIDE, ANALYSIS_SIDE))  # JPEG: decode at 1/2..1/8 scale
+        width, height = image.size
+        if width * height > MAX_DECODED_PIXELS or decoded_bytes(image) > MAX_DECODED_BYTES:
+            raise ImageInputError(_too_large_message())
+        reduced = _reduce(image)  # decodes
+        orientation = image.getexif().get(0x0112, 1)  # EXIF orientation tag
+        return _grey_array(_upright(reduced, orientation))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise ImageInputError(_too_large_message()) from error
     except UnidentifiedImageError as error:
         raise ImageInputError(
             "The file is not an image this page can read (PNG, JPEG, WebP, GIF or BMP)."
         ) from error
-    except (OSError, ValueError, SyntaxError) as error:
+    except (OSError, ValueError, SyntaxError, EOFError, OverflowError, MemoryError) as error:
+        if isinstance(error, ImageInputError):
+            raise
         raise ImageInputError("The image could not be decoded.") from error
+
+
+def decoded_bytes(image: Image.Image) -> int:
+    """Bytes the runtime needs to decode ``image`` at its (draft) size, from its header."""
     width, height = image.size
-    if width * height > MAX_IMAGE_PIXELS:
-        raise ImageInputError(_too_large_message())
-    try:
-        image.draft("L", (ANALYSIS_SIDE, ANALYSIS_SIDE))  # JPEG: decode at 1/2..1/8 scale
-    except (OSError, ValueError, SyntaxError) as error:
-        raise ImageInputError("The image could not be decoded.") from error
+    per_pixel = DECODE_BYTES_PER_PIXEL.get(image.format) or (
+        1 if image.mode in ("L", "P", "1") else 4
+    )
+    return width * height * per_pixel
+
+
+def _reduce(image: Image.Image) -> Image.Image:
+    """The decoded image as "L" (or "RGBA" with transparency), at most ANALYSIS_SIDE a side.
+
+    Box-averages a strip of rows at a time: only the decoded image and one strip are ever
+    in memory at full size.
+    """
     width, height = image.size
-    if width * height > MAX_DECODED_PIXELS:
-        raise ImageInputError(_too_large_message())
-    try:
-        reduced = _to_grey_or_rgba(image)  # decodes
-        reduced.thumbnail((ANALYSIS_SIDE, ANALYSIS_SIDE), Image.Resampling.BOX)
-        orientation = image.getexif().get(0x0112, 1)  # EXIF orientation tag
-        grey = _grey_array(_upright(reduced, orientation))
-    except (OSError, ValueError, SyntaxError, EOFError) as error:
-        raise ImageInputError("The image could not be decoded.") from error
-    return grey
+    factor = max(1, -(-max(width, height) // ANALYSIS_SIDE))  # ceil
+    top = image.getextrema()[1] if image.mode in WIDE_MODES else None  # brightest value
+    rows = factor * max(1, STRIP_PIXELS // (width * factor))  # a multiple of the factor
+    strips = []
+    for y in range(0, height, rows):
+        strip = _to_grey_or_rgba(image.crop((0, y, width, min(height, y + rows))), top)
+        strips.append(strip.reduce(factor) if factor > 1 else strip)
+    mode = "RGBA" if any(strip.mode == "RGBA" for strip in strips) else "L"
+    out = Image.new(mode, (strips[0].width, sum(strip.height for strip in strips)))
+    y = 0
+    for strip in strips:
+        out.paste(strip.convert(mode), (0, y))
+        y += strip.height
+    return out
 
 
 def _upright(image: Image.Image, orientation: int) -> Image.Image:
@@ -246,20 +278,24 @@ def _upright(image: Image.Image, orientation: int) -> Image.Image:
 
 
 def _too_large_message() -> str:
+    webp = MAX_DECODED_BYTES // DECODE_BYTES_PER_PIXEL["WEBP"] / 1e6
     return (
         f"The image is too large: at most {MAX_IMAGE_PIXELS // 1_000_000} megapixels for a "
-        f"JPEG photo, {MAX_DECODED_PIXELS // 1_000_000} megapixels for other formats."
+        f"JPEG photo, {webp:.1f} for WebP, {MAX_DECODED_PIXELS // 1_000_000} for other formats."
     )
 
 
-def _to_grey_or_rgba(image: Image.Image) -> Image.Image:
-    """Convert any mode to "L", or to "RGBA" when the image has transparency."""
+def _to_grey_or_rgba(image: Image.Image, top: float | None) -> Image.Image:
+    """Convert any mode to "L", or to "RGBA" when the image has transparency.
+
+    top : the brightest value of a WIDE_MODES image (scaled to 255), else unused
+    """
     if image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info:
         return image.convert("RGBA")
-    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
-        values = np.asarray(image, dtype=np.float32)  # (H, W) wide-range grey
-        top = max(float(values.max()), 1.0)
-        return Image.fromarray(np.rint(np.clip(values, 0.0, None) * (255.0 / top)).astype(np.uint8))
+    if image.mode in WIDE_MODES:
+        values = np.asarray(image, dtype=np.float32)  # (h, W) wide-range grey, one strip
+        scale = 255.0 / max(float(top), 1.0)
+        return Image.fromarray(np.rint(np.clip(values, 0.0, None) * scale).astype(np.uint8))
     return image.convert("L")
 
 
