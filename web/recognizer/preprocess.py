@@ -40,7 +40,6 @@ __all__ = [
 BOX_SIZE = 20  # longest side of the digit's bounding box in the output, pixels
 CENTRE = 14.0  # target centre of mass, output pixel index coordinates (row and column)
 INK_THRESHOLD = 24  # ink values above this (0..255) define the bounding box
-EDGE_GAP = 0.0  # least gap between the digit's bounding box and the 28x28 border, pixels
 MAX_IMAGE_BYTES = 20 * 1024 * 1024  # largest accepted image file
 MAX_IMAGE_PIXELS = 89_000_000  # largest accepted image, width x height (a JPEG photo)
 MAX_DECODED_PIXELS = 16_000_000  # most pixels decoded: JPEGs are decoded at 1/2..1/8 scale
@@ -58,23 +57,13 @@ class ImageInputError(ValueError):
     """An uploaded file cannot be turned into a digit; the message is for the user."""
 
 
-def ink_from_rgba(
-    rgba: np.ndarray | bytes | memoryview, width: int | None = None, height: int | None = None
-) -> np.ndarray:
+def ink_from_rgba(rgba: np.ndarray) -> np.ndarray:
     """Return the ink of a canvas drawn with opaque strokes on a transparent background.
 
-    rgba : ndarray (H, W, 4) uint8 (ImageData, device pixels), or a flat buffer of
-        H * W * 4 bytes together with ``width`` and ``height``
+    rgba : ndarray (H, W, 4) uint8 (ImageData, device pixels)
     returns : ndarray (H, W) uint8, the alpha channel (0 = no ink, 255 = full ink)
-    Raises ValueError when the shape or size does not match.
+    Raises ValueError for another shape or dtype.
     """
-    if width is not None or height is not None:
-        if width is None or height is None:
-            raise ValueError("give both width and height with a flat buffer")
-        flat = np.frombuffer(rgba, dtype=np.uint8) if not isinstance(rgba, np.ndarray) else rgba
-        if flat.size != width * height * 4:
-            raise ValueError(f"buffer has {flat.size} bytes, expected {width}x{height}x4")
-        rgba = flat.reshape(height, width, 4)  # (H, W, 4)
     pixels = np.asarray(rgba)
     if pixels.ndim != 3 or pixels.shape[2] != 4 or pixels.dtype != np.uint8:
         raise ValueError(f"expected (H, W, 4) uint8 RGBA, got {pixels.dtype} {pixels.shape}")
@@ -86,8 +75,8 @@ def mnist_from_ink(ink: np.ndarray) -> np.ndarray | None:
 
     ink : ndarray (H, W) uint8, 0 = background, 255 = full ink; any size >= 1x1
     returns : ndarray (28, 28) uint8 with the digit's longest side 20 px, its centre
-        of mass at (14, 14) unless that would push it within 1 px of the border, and
-        its brightest pixel 255; None when no pixel exceeds INK_THRESHOLD.
+        of mass at (14, 14) unless that would push part of it off the field, and its
+        brightest pixel 255; None when no pixel exceeds INK_THRESHOLD.
     Raises ValueError for an array that is not 2-D uint8.
     """
     ink = np.asarray(ink)
@@ -131,7 +120,7 @@ def mnist_from_ink(ink: np.ndarray) -> np.ndarray | None:
 
 
 def _working_copy(crop: np.ndarray) -> tuple[np.ndarray, float]:
-    """Bring a crop to between 1x and 2x the output box size, keeping pixels as squares.
+    """Bring a crop to between 1x and 4x the output box size, keeping pixels as squares.
 
     Small crops are enlarged by repeating pixels, large ones reduced by block means.
     crop : (h, w) float32
@@ -151,9 +140,9 @@ def _working_copy(crop: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def _clamp(start: float, extent: int, span: float) -> float:
-    """Clamp the field's start (crop pixels) so [0, extent) keeps EDGE_GAP inside the field."""
-    gap = EDGE_GAP * span / IMAGE_SIZE
-    return min(max(start, extent + gap - span), -gap)
+    """Clamp the field's start so the crop [0, extent) stays inside the field
+    [start, start + span) (working pixels)."""
+    return min(max(start, extent - span), 0.0)
 
 
 @dataclass(frozen=True)
