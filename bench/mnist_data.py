@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from recognizer.input_spec import to_network_input
-from training.mnist import FILES, SHA256, decode_idx, read_verified
+from training.mnist import FILES, read_test_set
 
 __all__ = ["mnist_dir", "mnist_test_set"]
 
@@ -30,7 +30,5 @@ def mnist_test_set(limit: int | None = None) -> tuple[np.ndarray, np.ndarray] | 
     directory = mnist_dir()
     if directory is None:
         return None
-    images, labels = (
-        decode_idx(read_verified(directory / name, SHA256[name]), name) for name in TEST_FILES
-    )
-    return to_network_input(images[:limit]), labels[:limit].astype(np.int64)
+    images, labels = read_test_set(directory, limit)
+    return to_network_input(images), labels.astype(np.int64)

@@ -5,10 +5,10 @@ import io
 import main
 import numpy as np
 import pytest
+from conftest import SEVEN
 from PIL import Image
 
 from recognizer.network import load_network
-from tests.conftest import SEVEN
 from tools import unipen
 
 

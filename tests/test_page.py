@@ -1,11 +1,9 @@
 """The built page in headless Chromium: start-up, drawing, live results, controls, uploads,
 layout on a phone, failure handling, and no traffic off the page's own origin."""
 
-import gzip
 import json
 import re
 
-import numpy as np
 import pytest
 from conftest import INK_PIXELS, SEVEN, draw, settled_result
 
@@ -15,6 +13,7 @@ from recognizer.network import load_network
 from recognizer.reader import DigitReader
 from tools import synthetic_photos
 from tools.eval_strokes import RESULT, answered_after
+from training.mnist import read_test_set
 
 pytestmark = pytest.mark.browser
 
@@ -33,15 +32,6 @@ def cpython_verdict(network, image_bytes: bytes) -> Verdict:
     """The page's upload pipeline, run under CPython."""
     image = preprocess.mnist_from_image_bytes(image_bytes)  # (28, 28) uint8
     return DigitReader(network).read(image[None])[0]
-
-
-def mnist_test_images(mnist_dir, count: int) -> tuple[np.ndarray, np.ndarray]:
-    """The first ``count`` MNIST test images (N, 28, 28) uint8 and labels (N,)."""
-    with gzip.open(mnist_dir / "t10k-images-idx3-ubyte.gz") as handle:
-        images = np.frombuffer(handle.read(), np.uint8, offset=16)[: count * 784]
-    with gzip.open(mnist_dir / "t10k-labels-idx1-ubyte.gz") as handle:
-        labels = np.frombuffer(handle.read(), np.uint8, offset=8)[:count]
-    return images.reshape(count, 28, 28), labels
 
 
 def test_ready_with_all_assets_from_the_own_origin(app, page_log, site_url):
@@ -141,7 +131,7 @@ def test_controls_are_reachable_by_keyboard(app):
 
 
 def test_upload_of_a_digit_image_matches_the_python_pipeline(app, network, mnist_dir):
-    images, labels = mnist_test_images(mnist_dir, 3)
+    images, labels = read_test_set(mnist_dir, 3)
     correct = 0
     for index, (image, label) in enumerate(zip(images, labels, strict=True)):
         data = synthetic_photos.mnist_scan_png(image)

@@ -1,6 +1,5 @@
 """The in-page modules under Pyodide in Node.js (the page's runtime) agree with CPython."""
 
-import gzip
 import json
 import os
 import runpy
@@ -16,6 +15,7 @@ from bench.nets import PRESETS, write_standin
 from recognizer.network import ModelFileError, load_network
 from tools import synthetic_photos, unipen, upload_files
 from training import negatives
+from training.mnist import read_test_set
 
 pytestmark = [pytest.mark.pyodide, pytest.mark.slow]
 
@@ -46,18 +46,6 @@ def run_in_pyodide(script: Path, *args: str, scratch: Path) -> subprocess.Comple
         env=env,
         cwd=REPO_ROOT,
     )
-
-
-def mnist_test_images(count: int) -> np.ndarray | None:
-    """The first ``count`` MNIST test images as float32 (count, 28, 28) in [0, 1], if present."""
-    directory = Path(os.environ.get("MNIST_DIR", REPO_ROOT.parent / "shared" / "data" / "mnist"))
-    path = directory / "t10k-images-idx3-ubyte.gz"
-    if not path.exists():
-        return None
-    with gzip.open(path, "rb") as stream:
-        data = stream.read(16 + count * 28 * 28)
-    images = np.frombuffer(data, dtype=np.uint8, offset=16).reshape(count, 28, 28)
-    return images.astype(np.float32) / np.float32(255.0)
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +80,7 @@ def drawn_canvases(side: int = 280) -> np.ndarray:
     return np.stack(pads)  # (6, side, side, 4)
 
 
-def test_probabilities_match_cpython(tmp_path, models):
+def test_probabilities_match_cpython(tmp_path, models, mnist_dir):
     rng = np.random.default_rng(3)
     inputs = {
         "uniform": rng.random((16, 28, 28), dtype=np.float32),
@@ -100,9 +88,7 @@ def test_probabilities_match_cpython(tmp_path, models):
         "sparse": (rng.random((8, 28, 28)) > 0.9).astype(np.float32),
         "canvas/drawn": drawn_canvases(),
     }
-    mnist = mnist_test_images(N_MNIST)
-    if mnist is not None:
-        inputs["mnist"] = mnist
+    inputs["mnist"] = read_test_set(mnist_dir, N_MNIST)[0].astype(np.float32) / np.float32(255)
     for model in models:
         shutil.copy(model, tmp_path / model.name)
     np.savez(tmp_path / "inputs.npz", **inputs)

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 __all__ = [
     "DEFAULT_CACHE_DIR",
@@ -32,6 +31,7 @@ __all__ = [
     "decode_idx",
     "download_file",
     "load_mnist",
+    "read_test_set",
     "read_verified",
     "resolve_data_dir",
 ]
@@ -159,6 +159,8 @@ def download_file(
 
 def _fetch(url: str, out) -> None:
     """Stream url into the binary file object out, with a progress bar."""
+    from tqdm import tqdm  # only downloads need it: reading the files needs NumPy alone
+
     with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
         total = int(response.headers.get("Content-Length") or 0) or None
         with tqdm(total=total, unit="B", unit_scale=True, desc=url.rsplit("/", 1)[-1]) as bar:
@@ -202,3 +204,17 @@ def load_mnist(
         arrays["test_labels"],
         hashes,
     )
+
+
+def read_test_set(directory: str | os.PathLike, limit: int | None = None):
+    """The test split from a folder holding its two files, verified, without downloading.
+
+    returns : images (N, 28, 28) uint8 white on black, labels (N,) uint8; the first
+        ``limit`` of each when given
+    Raises MnistError on a bad file; FileNotFoundError when one is missing.
+    """
+    names = FILES["test_images"], FILES["test_labels"]
+    images, labels = (
+        decode_idx(read_verified(Path(directory) / name, SHA256[name]), name) for name in names
+    )
+    return images[:limit], labels[:limit]
