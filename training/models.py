@@ -1,5 +1,5 @@
 """Keras definitions of the two presets (architecture only; training settings live in
-``build_weights.py``).
+``training.recipe``).
 
 * ``seed`` -- the original app's network: two 3x3 convolutions (32, 64), max pool,
   dropout, a 128-unit dense layer, dropout, softmax (about 1.2 M parameters,

@@ -15,9 +15,9 @@ The ``default`` preset learns from three sources, freshly distorted every epoch
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-import keras
 import numpy as np
 
 from recognizer.decision import N_DIGITS, NOT_A_DIGIT
@@ -25,11 +25,23 @@ from recognizer.input_spec import to_network_input
 from tools.unipen import PenDigit
 from training import negatives, pen_data
 from training.augment import AugmentConfig, add_pen_strokes, augment
-from training.models import build_model
 
-__all__ = ["BATCH_SIZE", "PRESETS", "Settings", "TrainingData", "prepare", "train"]
+if TYPE_CHECKING:  # TensorFlow loads only when a network is trained, not for the settings
+    import keras
+
+__all__ = [
+    "BATCH_SIZE",
+    "PRESETS",
+    "QUICK_NEGATIVES",
+    "Settings",
+    "TrainingData",
+    "prepare",
+    "quick_settings",
+    "train",
+]
 
 BATCH_SIZE = 128
+QUICK_NEGATIVES = 200  # not-a-digit drawings per epoch (and per fold evaluation) of a smoke run
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,16 @@ PRESETS = {
     ),
     "seed": Settings(epochs=12, peak_learning_rate=1e-3),  # Adam's default, as the original
 }
+
+
+def quick_settings(settings: Settings) -> Settings:
+    """The settings of a smoke run: few negatives, one rendering per pen digit (for a preset
+    that uses them)."""
+    return replace(
+        settings,
+        negatives=min(settings.negatives, QUICK_NEGATIVES),
+        pen_variants=min(settings.pen_variants, 1),
+    )
 
 
 @dataclass(frozen=True)
@@ -140,6 +162,8 @@ def prepare(
 
 def learning_rate(settings: Settings, steps_per_epoch: int, epochs: int):
     """Constant rate, or linear warm-up then cosine decay over the whole run (per step)."""
+    import keras
+
     peak = settings.peak_learning_rate
     if settings.final_learning_rate_fraction is None:
         return peak
@@ -159,8 +183,12 @@ def train(
     settings: Settings,
     epochs: int,
     rng: np.random.Generator,
-) -> tuple[keras.Sequential, dict]:
+) -> tuple["keras.Sequential", dict]:
     """Build, compile and train a preset's model; returns it and its timings (seconds)."""
+    import keras
+
+    from training.models import build_model
+
     steps_per_epoch = -(-len(data) // BATCH_SIZE)
     model = build_model(preset, settings.n_classes)
     model.compile(

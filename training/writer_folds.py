@@ -24,7 +24,7 @@ import json
 import os
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +44,6 @@ __all__ = [
     "load_pen_digits",
     "load_predictions",
     "predict",
-    "quick_settings",
     "refit",
     "run_folds",
     "save_predictions",
@@ -53,7 +52,7 @@ __all__ = [
 NEGATIVE_SEED_OFFSET = 1_000_003  # held-out negatives: a seed no training run uses
 NEGATIVES_PER_FOLD = 1200
 EVAL_FAMILIES = negatives.TRAIN_FAMILIES + negatives.HELD_OUT_FAMILIES
-QUICK_MNIST, QUICK_PEN, QUICK_NEGATIVES = 2000, 600, 200
+QUICK_MNIST, QUICK_PEN = 2000, 600
 
 
 @dataclass(frozen=True)
@@ -288,8 +287,8 @@ def main(argv: list[str] | None = None) -> dict:
     per_fold = NEGATIVES_PER_FOLD
     if args.quick:
         images, labels, digits = images[:QUICK_MNIST], labels[:QUICK_MNIST], digits[:QUICK_PEN]
-        settings = quick_settings(settings)
-        epochs, per_fold = 1, QUICK_NEGATIVES
+        settings = recipe.quick_settings(settings)
+        epochs, per_fold = 1, recipe.QUICK_NEGATIVES
     predictions = run_folds(
         images, labels, digits, settings, args.folds, epochs, args.seed, per_fold
     )
@@ -299,16 +298,6 @@ def main(argv: list[str] | None = None) -> dict:
     if args.out:
         args.out.write_text(json.dumps(report, indent=2) + "\n")
     return report
-
-
-def quick_settings(settings: recipe.Settings) -> recipe.Settings:
-    """The settings of a smoke run: few negatives, one rendering per pen digit (for a preset
-    that uses them)."""
-    return replace(
-        settings,
-        negatives=min(settings.negatives, QUICK_NEGATIVES),
-        pen_variants=min(settings.pen_variants, 1),
-    )
 
 
 if __name__ == "__main__":
