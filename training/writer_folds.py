@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recognizer import views
+from recognizer import rotations
 from recognizer.decision import N_DIGITS, Calibration, decide
 from recognizer.network import Network, load_network
 from tools import unipen
@@ -79,10 +79,11 @@ class FoldPredictions:
 def predict(network: Network, images: np.ndarray, batch: int = 500):
     """Upright and view-averaged probabilities, from one forward pass of the page's views:
     images (N, 28, 28) uint8 -> 2 x (N, C)."""
-    upright_index = views.VIEW_ANGLES_DEG.index(0.0)
+    upright_index = rotations.ANGLES_DEG.index(0.0)
     upright, averaged = [], []
     for start in range(0, len(images), batch):
-        probs = views.view_probabilities(network, images[start : start + batch])  # (V, n, C)
+        chunk = images[start : start + batch]
+        probs = rotations.probabilities_per_angle(network, chunk)  # (V, n, C)
         upright.append(probs[upright_index])
         averaged.append(probs.mean(axis=0, dtype=np.float32))
     return np.concatenate(upright), np.concatenate(averaged)

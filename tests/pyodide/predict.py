@@ -17,7 +17,7 @@ import sys
 
 import numpy as np
 
-from recognizer import views
+from recognizer import rotations
 from recognizer.input_spec import IMAGE_SIZE, to_network_input
 from recognizer.network import load_network
 from recognizer.preprocess import ink_from_rgba, mnist_from_ink
@@ -48,7 +48,7 @@ def predict_all(inputs_path: str, output_path: str, model_paths: list[str]) -> N
             if kind == "canvas":
                 images, empty = preprocess_canvases(stored[key])
                 results[f"image/{name}"], results[f"empty/{name}"] = images, empty
-                results[f"views/{name}"] = views.rotated_views(images)  # (V, N, 28, 28)
+                results[f"views/{name}"] = rotations.rotated(images)  # (V, N, 28, 28)
                 canvases[name] = images
                 batches[key] = to_network_input(images)  # (N, 28, 28, 1)
             else:
@@ -58,7 +58,7 @@ def predict_all(inputs_path: str, output_path: str, model_paths: list[str]) -> N
         for name, batch in batches.items():
             results[f"{index}/{name}"] = net.predict_proba(batch)  # (N, C)
         for name, images in canvases.items():
-            results[f"{index}/views-{name}"] = views.predict_proba(net, images)  # (N, C)
+            results[f"{index}/views-{name}"] = rotations.mean_probabilities(net, images)  # (N, C)
             results[f"{index}/reader-{name}"] = DigitReader(net).probabilities(images)
     np.savez(output_path, **results)
 

@@ -6,7 +6,7 @@ through :class:`DigitReader`, so they measure what the page shows.
 
 import numpy as np
 
-from . import views
+from . import rotations
 from .decision import Calibration, Verdict, decide
 from .network import Network
 
@@ -28,7 +28,7 @@ class DigitReader:
 
         images : (N, 28, 28) uint8 MNIST-style -> (N, C) float32, rows summing to 1
         """
-        return self.calibration.apply(views.predict_proba(self.network, images))
+        return self.calibration.apply(rotations.mean_probabilities(self.network, images))
 
     def read(self, images: np.ndarray) -> list[Verdict]:
         """What the page says about each image: (N, 28, 28) uint8 -> N verdicts."""

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from test_network import LAYERS, make_arrays
 
-from recognizer import views
+from recognizer import rotations
 from recognizer.input_spec import to_network_input
 from recognizer.network import load_network, save_network
 
@@ -19,7 +19,7 @@ def bars() -> np.ndarray:
 
 
 def test_views_are_the_image_then_its_rotations(bars):
-    turned = views.rotated_views(bars, (0.0, -8.0, 8.0))
+    turned = rotations.rotated(bars, (0.0, -8.0, 8.0))
     assert turned.shape == (3, 2, 28, 28) and turned.dtype == np.uint8
     np.testing.assert_array_equal(turned[0], bars)
     for view in turned[1:]:
@@ -35,11 +35,11 @@ def test_probabilities_are_the_mean_over_the_views(tmp_path, bars):
     save_network(tmp_path / "m.npz", LAYERS, make_arrays())
     net = load_network(tmp_path / "m.npz")
     angles = (0.0, -8.0, 8.0)
-    probs = views.predict_proba(net, bars, angles)
+    probs = rotations.mean_probabilities(net, bars, angles)
     assert probs.shape == (2, 10) and probs.dtype == np.float32
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-6)
-    one_by_one = [net.predict_proba(to_network_input(v)) for v in views.rotated_views(bars, angles)]
+    one_by_one = [net.predict_proba(to_network_input(v)) for v in rotations.rotated(bars, angles)]
     np.testing.assert_allclose(probs, np.mean(one_by_one, axis=0), atol=1e-6)
-    plain = views.predict_proba(net, bars, (0.0,))
+    plain = rotations.mean_probabilities(net, bars, (0.0,))
     np.testing.assert_allclose(plain, net.predict_proba(to_network_input(bars)), atol=1e-6)
     assert not np.allclose(plain, probs)
