@@ -25,7 +25,8 @@ def _network(path: str):
 
 
 def predict(path: str, images: np.ndarray) -> np.ndarray:
-    """Probabilities (N, 10) float32 of the model file at ``path`` for (N, 28, 28, 1) images."""
+    """Probabilities (N, n_classes) float32 of the model file at ``path`` for (N, 28, 28, 1)
+    images."""
     return _network(path).predict_proba(np.asarray(images, dtype=np.float32))
 
 

@@ -1,28 +1,25 @@
 """Build the ONNX graph equal to a ``.npz`` model file, for the reference engine.
 
 The graph takes the same NHWC float32 input (N, 28, 28, 1) as our forward pass and
-returns the same (N, 10) probabilities: it transposes to NCHW once for the
+returns the same (N, n_classes) probabilities: it transposes to NCHW once for the
 convolutions and back to NHWC before a flatten, so the dense kernels are used as stored.
+The file is read and checked by ``recognizer.model_file``; its layer types, shapes and
+multiply-adds come from ``recognizer.architecture``.
 """
 
-import json
 from pathlib import Path
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from recognizer.architecture import INPUT_SHAPE, Conv2D, Dense, Flatten, MaxPool2D
+from recognizer.model_file import read_model_file
+
 __all__ = ["OPSET", "forward_flops", "npz_to_onnx"]
 
 OPSET = 17
-ACTIVATION_OPS = {"relu": "Relu", "softmax": "Softmax", "linear": None}
-
-
-def _read(npz_path: Path) -> tuple[dict, dict[str, np.ndarray]]:
-    with np.load(npz_path, allow_pickle=False) as archive:
-        arrays = {name: archive[name] for name in archive.files}
-    spec = json.loads(str(arrays.pop("model.json")))
-    return spec, {k: v.astype(np.float32) for k, v in arrays.items()}
+ACTIVATION_OPS = {"relu": "Relu", "softmax": "Softmax"}
 
 
 def forward_flops(npz_path: Path) -> int:
@@ -30,36 +27,16 @@ def forward_flops(npz_path: Path) -> int:
 
     Counts conv and dense multiply-adds only; pooling, activations and bias are ignored.
     """
-    spec, arrays = _read(npz_path)
-    h, w, _ = spec["input_shape"]
-    flops = 0
-    for layer in spec["layers"]:
-        kind = layer["type"]
-        if kind == "conv2d":
-            kh, kw, c_in, c_out = arrays[f"{layer['name']}/kernel"].shape
-            sh, sw = layer.get("strides", [1, 1])
-            if layer.get("padding", "valid") == "same":
-                h, w = -(-h // sh), -(-w // sw)
-            else:
-                h, w = (h - kh) // sh + 1, (w - kw) // sw + 1
-            flops += 2 * h * w * kh * kw * c_in * c_out
-        elif kind == "max_pool2d":
-            (ph, pw), (sh, sw) = layer["pool_size"], layer.get("strides", layer["pool_size"])
-            h, w = (h - ph) // sh + 1, (w - pw) // sw + 1
-        elif kind == "dense":
-            flops += 2 * arrays[f"{layer['name']}/kernel"].size
-    return flops
+    return 2 * sum(layer.macs for layer in read_model_file(npz_path).layers)
 
 
 def npz_to_onnx(npz_path: Path, onnx_path: Path) -> Path:
     """Write the ONNX model (opset 17, dynamic batch) equal to the model file; return its path.
 
-    Input "x": (N, 28, 28, 1) float32 NHWC; output "probs": (N, 10) float32.
-    Raises ValueError for a layer type the exporter does not know.
+    Input "x": (N, 28, 28, 1) float32 NHWC; output "probs": (N, n_classes) float32.
+    Raises ModelFileError if the file is not a valid model file.
     """
-    spec, arrays = _read(npz_path)
     nodes, inits = [], []
-    h, w, c = spec["input_shape"]
     current, layout = "x", "NHWC"
 
     def emit(op: str, inputs: list[str], **attrs) -> str:
@@ -68,7 +45,7 @@ def npz_to_onnx(npz_path: Path, onnx_path: Path) -> Path:
         return out
 
     def constant(name: str, value: np.ndarray) -> str:
-        inits.append(numpy_helper.from_array(value, name))
+        inits.append(numpy_helper.from_array(np.ascontiguousarray(value, np.float32), name))
         return name
 
     def to_layout(target: str) -> str:
@@ -79,60 +56,35 @@ def npz_to_onnx(npz_path: Path, onnx_path: Path) -> Path:
             return emit("Transpose", [current], perm=perm)
         return current
 
-    def activate(name: str | None) -> str:
-        op = ACTIVATION_OPS[name or "linear"]
-        if op is None:
-            return current
+    def activate(name: str) -> str:
+        op = ACTIVATION_OPS[name]
         return emit(op, [current], axis=-1) if op == "Softmax" else emit(op, [current])
 
-    for layer in spec["layers"]:
-        kind = layer["type"]
-        if kind == "conv2d":
-            current = to_layout("NCHW")
-            name = layer["name"]
-            kernel = arrays[f"{name}/kernel"]  # (kh, kw, C_in, C_out)
-            weight = constant(f"{name}/W", np.ascontiguousarray(kernel.transpose(3, 2, 0, 1)))
-            bias = constant(f"{name}/B", arrays[f"{name}/bias"])
-            # TensorFlow's 'same' puts the odd pixel of padding after: SAME_UPPER.
-            pad = "SAME_UPPER" if layer.get("padding", "valid") == "same" else "VALID"
-            current = emit(
-                "Conv",
-                [current, weight, bias],
-                kernel_shape=list(kernel.shape[:2]),
-                strides=list(layer.get("strides", [1, 1])),
-                auto_pad=pad,
-            )
-            current = activate(layer.get("activation"))
-        elif kind == "max_pool2d":
-            current = to_layout("NCHW")
-            current = emit(
-                "MaxPool",
-                [current],
-                kernel_shape=list(layer["pool_size"]),
-                strides=list(layer.get("strides", layer["pool_size"])),
-            )
-        elif kind == "flatten":
-            current = to_layout("NHWC")
-            current = emit("Flatten", [current], axis=1)
-        elif kind == "global_average_pool2d":
-            current = to_layout("NCHW")
-            current = emit("GlobalAveragePool", [current])
-            current = emit("Flatten", [current], axis=1)
-        elif kind == "dense":
-            name = layer["name"]
-            kernel = constant(f"{name}/W", arrays[f"{name}/kernel"])  # (n_in, n_out)
-            bias = constant(f"{name}/B", arrays[f"{name}/bias"])
-            current = emit("Gemm", [current, kernel, bias])
-            current = activate(layer.get("activation"))
-        elif kind in ("relu", "softmax"):
-            current = activate(kind)
-        elif kind != "dropout":  # dropout is the identity at inference
-            raise ValueError(f"no ONNX export for layer type {kind!r}")
+    for layer in read_model_file(npz_path).layers:
+        match layer:
+            case Conv2D(name=name, kernel=kernel, bias=bias):  # kernel (kh, kw, C_in, C_out)
+                current = to_layout("NCHW")
+                weight = constant(
+                    f"{name}/W", kernel.transpose(3, 2, 0, 1)
+                )  # (C_out, C_in, kh, kw)
+                inputs = [current, weight, constant(f"{name}/B", bias)]
+                current = emit("Conv", inputs, kernel_shape=list(kernel.shape[:2]))
+                current = activate("relu")
+            case MaxPool2D():
+                current = to_layout("NCHW")
+                current = emit("MaxPool", [current], kernel_shape=[2, 2], strides=[2, 2])
+            case Flatten():
+                current = to_layout("NHWC")
+                current = emit("Flatten", [current], axis=1)
+            case Dense(name=name, kernel=kernel, bias=bias, activation=activation):
+                inputs = [current, constant(f"{name}/W", kernel), constant(f"{name}/B", bias)]
+                current = emit("Gemm", inputs)  # kernel (n_in, n_out) as stored
+                current = activate(activation)
     nodes[-1].output[0] = "probs"
     graph = helper.make_graph(
         nodes,
         "recognizer",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", h, w, c])],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", *INPUT_SHAPE])],
         [helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["N", None])],
         initializer=inits,
     )

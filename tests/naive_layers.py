@@ -1,42 +1,35 @@
-"""Slow, obvious loop implementations of the layers, the reference for the fast ones."""
+"""Slow, obvious loop implementations of the layers, the reference for the fast ones.
+
+Written from the definitions alone: nothing here comes from the code under test.
+"""
 
 import numpy as np
 
-from recognizer.layers import same_padding
 
-
-def conv2d_naive(x, kernel, bias, strides=(1, 1), padding="valid"):
-    """Direct convolution with four loops over (N, out rows, out cols, C_out)."""
+def conv2d_naive(x, kernel, bias):
+    """'valid', stride-1 convolution with four loops over (N, out rows, out cols, C_out)."""
     kh, kw, _, c_out = kernel.shape
-    sh, sw = strides
-    if padding == "same":
-        top, bottom = same_padding(x.shape[1], kh, sh)
-        left, right = same_padding(x.shape[2], kw, sw)
-        x = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
     n, h, w, _ = x.shape
-    h_out, w_out = (h - kh) // sh + 1, (w - kw) // sw + 1
+    h_out, w_out = h - kh + 1, w - kw + 1
     out = np.zeros((n, h_out, w_out, c_out), dtype=np.float64)
     for b in range(n):
         for i in range(h_out):
             for j in range(w_out):
-                patch = x[b, i * sh : i * sh + kh, j * sw : j * sw + kw, :]
+                patch = x[b, i : i + kh, j : j + kw, :]
                 for k in range(c_out):
                     out[b, i, j, k] = np.sum(patch * kernel[..., k]) + bias[k]
     return out
 
 
-def max_pool2d_naive(x, pool_size=(2, 2), strides=None):
-    """Max over each window, looping over (N, out rows, out cols, C)."""
-    ph, pw = pool_size
-    sh, sw = strides or pool_size
+def max_pool2d_naive(x):
+    """Max over each 2x2 window, stride 2, looping over (N, out rows, out cols, C)."""
     n, h, w, c = x.shape
-    h_out, w_out = (h - ph) // sh + 1, (w - pw) // sw + 1
-    out = np.empty((n, h_out, w_out, c), dtype=x.dtype)
+    out = np.empty((n, h // 2, w // 2, c), dtype=x.dtype)
     for b in range(n):
-        for i in range(h_out):
-            for j in range(w_out):
+        for i in range(h // 2):
+            for j in range(w // 2):
                 for k in range(c):
-                    out[b, i, j, k] = x[b, i * sh : i * sh + ph, j * sw : j * sw + pw, k].max()
+                    out[b, i, j, k] = x[b, 2 * i : 2 * i + 2, 2 * j : 2 * j + 2, k].max()
     return out
 
 

@@ -7,57 +7,46 @@ import pytest
 
 from bench import report
 from bench.accuracy import writer_independent
-from bench.nets import PRESETS, write_standin
+from bench.nets import PRESETS, preset_path, write_standin
 from bench.onnx_export import forward_flops, npz_to_onnx
 from bench.report import END, START, replace_block
-from recognizer.network import load_network, save_network
+from recognizer.model_file import read_model_file
+from recognizer.network import load_network
 
 onnx_reference = pytest.importorskip("onnx.reference")
 
-ODD_LAYERS = [  # 'same' padding with an odd kernel and stride 2, pooling, GAP, linear + softmax
-    {"type": "conv2d", "name": "c1", "strides": [2, 2], "padding": "same", "activation": "relu"},
-    {"type": "max_pool2d", "pool_size": [2, 2], "strides": [1, 1]},
-    {"type": "conv2d", "name": "c2", "strides": [1, 1], "padding": "same", "activation": "linear"},
-    {"type": "relu"},
-    {"type": "global_average_pool2d"},
-    {"type": "dense", "name": "d1", "activation": "linear"},
-    {"type": "softmax"},
-]
 
-
-def _odd_model(path):
-    rng = np.random.default_rng(5)
-    shapes = {"c1": (4, 4, 1, 6), "c2": (3, 3, 6, 8), "d1": (8, 10)}
-    arrays = {}
-    for name, shape in shapes.items():
-        arrays[f"{name}/kernel"] = rng.standard_normal(shape).astype(np.float32)
-        arrays[f"{name}/bias"] = rng.standard_normal(shape[-1]).astype(np.float32)
-    save_network(path, ODD_LAYERS, arrays)
-    return path
-
-
-@pytest.mark.parametrize("name", [*PRESETS, "odd"])
-def test_onnx_twin_gives_our_probabilities(tmp_path, name):
-    npz = tmp_path / f"{name}.npz"
-    if name == "odd":
-        _odd_model(npz)
-    else:
-        write_standin(name, npz)
+@pytest.mark.parametrize("standin", [False, True], ids=["committed", "stand-in"])
+@pytest.mark.parametrize("name", PRESETS)
+def test_onnx_twin_gives_our_probabilities(tmp_path, name, standin):
+    npz = write_standin(name, tmp_path / f"{name}.npz") if standin else preset_path(name)
     onnx_path = npz_to_onnx(npz, tmp_path / f"{name}.onnx")
     x = np.random.default_rng(1).random((3, 28, 28, 1), dtype=np.float32)
     (theirs,) = onnx_reference.ReferenceEvaluator(str(onnx_path)).run(None, {"x": x})
     ours = load_network(npz).predict_proba(x)
-    assert theirs.shape == ours.shape == (3, 10)
+    assert theirs.shape == ours.shape == (3, read_model_file(npz).layers[-1].output_shape[0])
     np.testing.assert_allclose(theirs, ours, atol=1e-5)
 
 
-def test_forward_flops_of_the_default_architecture(tmp_path):
-    npz = write_standin("default", tmp_path / "default.npz")
+def test_standins_have_the_committed_layers_and_other_weights(tmp_path):
+    for name in PRESETS:
+        committed = read_model_file(preset_path(name))
+        standin = read_model_file(write_standin(name, tmp_path / f"{name}.npz", seed=3))
+        assert standin.entries() == committed.entries()
+        shapes = {key: value.shape for key, value in committed.arrays().items()}
+        assert {key: value.shape for key, value in standin.arrays().items()} == shapes
+        assert not np.array_equal(
+            standin.arrays()["conv1/kernel"], committed.arrays()["conv1/kernel"]
+        )
+
+
+def test_forward_flops_of_the_default_preset():
+    n_classes = read_model_file(preset_path("default")).layers[-1].output_shape[0]
     conv1 = 24 * 24 * 5 * 5 * 1 * 20
     conv2 = 10 * 10 * 3 * 3 * 20 * 40
     conv3 = 3 * 3 * 3 * 3 * 40 * 80
-    dense = 720 * 10
-    assert forward_flops(npz) == 2 * (conv1 + conv2 + conv3 + dense)
+    dense = 720 * n_classes
+    assert forward_flops(preset_path("default")) == 2 * (conv1 + conv2 + conv3 + dense)
 
 
 def test_replace_block_keeps_the_rest_of_the_readme(tmp_path):

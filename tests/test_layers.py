@@ -1,4 +1,5 @@
-"""Each fast layer against its naive loop twin on random data."""
+"""Each fast layer against its naive loop twin on random data, or against values
+worked out by hand."""
 
 import numpy as np
 from hypothesis import given, settings
@@ -20,45 +21,26 @@ def random_array(seed: int, shape: tuple[int, ...]) -> np.ndarray:
     w=st.integers(3, 11),
     c_in=st.integers(1, 4),
     c_out=st.integers(1, 5),
-    k=st.sampled_from([1, 2, 3, 5]),
-    stride=st.sampled_from([(1, 1), (2, 2), (1, 2), (3, 1)]),
-    padding=st.sampled_from(["valid", "same"]),
+    kh=st.sampled_from([1, 2, 3, 5]),
+    kw=st.sampled_from([1, 3, 5]),
 )
-def test_conv2d_matches_naive(seed, n, h, w, c_in, c_out, k, stride, padding):
-    k = min(k, h, w)
+def test_conv2d_matches_naive(seed, n, h, w, c_in, c_out, kh, kw):
+    kh, kw = min(kh, h), min(kw, w)
     x = random_array(seed, (n, h, w, c_in))
-    kernel = random_array(seed + 1, (k, k, c_in, c_out))
+    kernel = random_array(seed + 1, (kh, kw, c_in, c_out))
     bias = random_array(seed + 2, (c_out,))
-    fast = L.conv2d(x, kernel, bias, stride, padding)
-    slow = conv2d_naive(x, kernel, bias, stride, padding)
+    fast = L.conv2d(x, kernel, bias)
+    slow = conv2d_naive(x, kernel, bias)
     assert fast.dtype == np.float32
-    assert fast.shape == slow.shape
+    assert fast.shape == slow.shape == (n, h - kh + 1, w - kw + 1, c_out)
     np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-5)
 
 
-def test_conv2d_non_square_kernel_same_padding():
-    x = random_array(0, (2, 9, 7, 3))
-    kernel = random_array(1, (3, 5, 3, 4))
-    bias = random_array(2, (4,))
-    fast = L.conv2d(x, kernel, bias, (2, 1), "same")
-    assert fast.shape == (2, 5, 7, 4)
-    np.testing.assert_allclose(fast, conv2d_naive(x, kernel, bias, (2, 1), "same"), atol=1e-5)
-
-
 @settings(max_examples=60, deadline=None)
-@given(
-    seed=st.integers(0, 2**32 - 1),
-    h=st.integers(2, 12),
-    w=st.integers(2, 12),
-    pool=st.sampled_from([(2, 2), (3, 3), (2, 3)]),
-    strides=st.sampled_from([None, (1, 1), (2, 1), (3, 3)]),
-)
-def test_max_pool2d_matches_naive(seed, h, w, pool, strides):
-    pool = (min(pool[0], h), min(pool[1], w))
+@given(seed=st.integers(0, 2**32 - 1), h=st.integers(2, 12), w=st.integers(2, 12))
+def test_max_pool2d_matches_naive(seed, h, w):
     x = random_array(seed, (2, h, w, 3))
-    np.testing.assert_array_equal(
-        L.max_pool2d(x, pool, strides), max_pool2d_naive(x, pool, strides)
-    )
+    np.testing.assert_array_equal(L.max_pool2d(x), max_pool2d_naive(x))
 
 
 def test_max_pool2d_drops_incomplete_windows_like_keras():
@@ -86,10 +68,16 @@ def test_softmax_matches_naive_and_is_stable():
     np.testing.assert_allclose(probs, softmax_naive(x), atol=1e-6)
 
 
-def test_relu_flatten_and_global_average_pool():
+def test_relu_on_values_worked_out_by_hand():
+    x = np.array([[-3.5, -(2.0**-140), 0.0], [2.0**-140, 2.25, 2.0**100]], np.float32)
+    out = L.relu(x)
+    assert out.dtype == np.float32 and out.shape == (2, 3)
+    np.testing.assert_array_equal(out, [[0.0, 0.0, 0.0], [2.0**-140, 2.25, 2.0**100]])
+    assert x[0, 0] == -3.5  # the input is left alone
+
+
+def test_flatten_is_row_major_over_h_w_c():
     x = random_array(4, (2, 3, 4, 5))
-    np.testing.assert_array_equal(L.relu(x), np.where(x > 0, x, 0))
     flat = L.flatten(x)
     assert flat.shape == (2, 60)
-    assert flat[1, 5 * 4 + 2] == x[1, 1, 0, 2]  # row-major over (H, W, C)
-    np.testing.assert_allclose(L.global_average_pool2d(x), x.mean(axis=(1, 2)), rtol=1e-6)
+    assert flat[1, (1 * 4 + 0) * 5 + 2] == x[1, 1, 0, 2]

@@ -11,37 +11,35 @@ from naive_layers import conv2d_naive, dense_naive, max_pool2d_naive, softmax_na
 from recognizer.network import ModelFileError, load_network, save_network
 
 LAYERS = [
-    {"type": "conv2d", "name": "c1", "strides": [1, 1], "padding": "same", "activation": "relu"},
-    {"type": "max_pool2d", "pool_size": [2, 2], "strides": [2, 2]},
-    {"type": "conv2d", "name": "c2", "strides": [2, 2], "padding": "valid", "activation": "relu"},
-    {"type": "dropout", "rate": 0.25},
-    {"type": "flatten"},
-    {"type": "dense", "name": "d1", "activation": "relu"},
-    {"type": "dense", "name": "d2", "activation": "linear"},
-    {"type": "softmax"},
+    {"type": "conv2d", "name": "c1", "activation": "relu"},  # (26, 26, 4)
+    {"type": "max_pool2d"},  # (13, 13, 4)
+    {"type": "conv2d", "name": "c2", "activation": "relu"},  # (11, 11, 6)
+    {"type": "max_pool2d"},  # (5, 5, 6): the odd last row and column are dropped
+    {"type": "flatten"},  # (150,)
+    {"type": "dense", "name": "d1", "activation": "relu"},  # (16,)
+    {"type": "dense", "name": "d2", "activation": "softmax"},  # (10,)
 ]
 
 
-def make_arrays(seed: int = 0) -> dict[str, np.ndarray]:
+def make_arrays(seed: int = 0, n_classes: int = 10) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     shapes = {
         "c1/kernel": (3, 3, 1, 4),
         "c1/bias": (4,),
         "c2/kernel": (3, 3, 4, 6),
         "c2/bias": (6,),
-        "d1/kernel": (6 * 6 * 6, 16),
+        "d1/kernel": (5 * 5 * 6, 16),
         "d1/bias": (16,),
-        "d2/kernel": (16, 10),
-        "d2/bias": (10,),
+        "d2/kernel": (16, n_classes),
+        "d2/bias": (n_classes,),
     }
     return {k: (rng.standard_normal(s) * 0.3).astype(np.float32) for k, s in shapes.items()}
 
 
 def reference_forward(x: np.ndarray, w: dict[str, np.ndarray]) -> np.ndarray:
     """The same network written out with the naive layers."""
-    h = np.maximum(conv2d_naive(x, w["c1/kernel"], w["c1/bias"], (1, 1), "same"), 0)
-    h = max_pool2d_naive(h)
-    h = np.maximum(conv2d_naive(h, w["c2/kernel"], w["c2/bias"], (2, 2), "valid"), 0)
+    h = max_pool2d_naive(np.maximum(conv2d_naive(x, w["c1/kernel"], w["c1/bias"]), 0))
+    h = max_pool2d_naive(np.maximum(conv2d_naive(h, w["c2/kernel"], w["c2/bias"]), 0))
     h = h.reshape(len(h), -1)
     h = np.maximum(dense_naive(h, w["d1/kernel"], w["d1/bias"]), 0)
     return softmax_naive(dense_naive(h, w["d2/kernel"], w["d2/bias"]))
@@ -79,9 +77,16 @@ def test_relu_runs_after_the_pool_it_precedes(tmp_path, images):
     names = [getattr(step, "func", step).__name__ for step in steps]
     assert names == [
         *("conv2d", "max_pool2d", "relu"),
-        *("conv2d", "relu", "flatten"),
-        *("dense", "relu", "dense", "softmax"),
+        *("conv2d", "max_pool2d", "relu"),
+        *("flatten", "dense", "relu", "dense", "softmax"),
     ]
+
+
+def test_a_not_a_digit_class_is_an_eleventh_output(tmp_path, images):
+    arrays = make_arrays(n_classes=11)
+    probs = load_network(write(tmp_path, arrays)).predict_proba(images)
+    assert probs.shape == (3, 11)
+    np.testing.assert_allclose(probs, reference_forward(images[..., None], arrays), atol=1e-5)
 
 
 def test_loads_from_bytes_and_file_objects(tmp_path, images):
@@ -143,7 +148,7 @@ def test_single_npy_and_pickles_are_rejected(tmp_path):
         load_network(npy.getvalue())
     pickled = io.BytesIO()
     np.savez(pickled, **{"model.json": np.array([{"a": 1}], dtype=object)})
-    with pytest.raises(ModelFileError, match="not a readable .npz"):
+    with pytest.raises(ModelFileError, match="holds Python objects"):
         load_network(pickled.getvalue())
 
 
@@ -159,7 +164,8 @@ def test_missing_spec_is_rejected(tmp_path):
     [
         ({"format": "other"}, "does not declare format"),
         ({"version": 2}, "unsupported format version 2"),
-        ({"input_shape": [28, 28]}, "'input_shape' must be a list of 3"),
+        ({"input_shape": [28, 28]}, r"'input_shape' must be \[28, 28, 1\]"),
+        ({"input_shape": [32, 32, 1]}, r"'input_shape' must be \[28, 28, 1\]"),
         ({"layers": []}, "'layers' must be a non-empty list"),
         ({"meta": [1]}, "'meta' must be an object"),
     ],
@@ -190,19 +196,27 @@ def without(arrays, key):
     "layers, arrays, message",
     [
         (replace_layer(1, type="avg_pool2d"), None, r"layer 1: unknown layer type 'avg_pool2d'"),
-        (replace_layer(0, activation="tanh"), None, r"layer 0 \(conv2d\): unknown activation"),
-        (replace_layer(0, padding="full"), None, "padding must be 'valid' or 'same'"),
+        ([*LAYERS[:5], {"type": "dropout"}, *LAYERS[5:]], None, "unknown layer type 'dropout'"),
+        (replace_layer(1, type=["max_pool2d"]), None, r"unknown layer type \['max_pool2d'\]"),
+        (replace_layer(0, activation="tanh"), None, r"layer 0 \(conv2d\): activation must be"),
+        (replace_layer(0, activation="linear"), None, r"layer 0 \(conv2d\): activation must be"),
+        (replace_layer(0, padding="same"), None, r"layer 0 \(conv2d\): unknown field 'padding'"),
+        (replace_layer(0, strides=[1, 1]), None, r"layer 0 \(conv2d\): unknown field 'strides'"),
+        (replace_layer(1, pool_size=[3, 3]), None, "unknown field 'pool_size'"),
         (replace_layer(5, name=""), None, "needs a 'name'"),
         (LAYERS[:4] + LAYERS[5:], None, "needs a flat input"),
-        (LAYERS[:-1], None, "must end in a softmax"),
-        (LAYERS[:5], None, "arrays not used by any layer: d1/bias"),
+        ([*LAYERS[:5], LAYERS[4], *LAYERS[5:]], None, r"layer 5 \(flatten\): needs \(H, W, C\)"),
+        (replace_layer(6, activation="relu"), None, "must end in a dense layer with softmax"),
+        (replace_layer(5, activation="softmax"), None, "softmax is for the last layer only"),
+        (LAYERS, "five classes", "must output 10 or 11 classes, outputs 5"),
         (LAYERS, "drop c2/bias", r"layer 2 \(conv2d\): missing array 'c2/bias'"),
-        (LAYERS, "shape d1/kernel", r"'d1/kernel' has shape \(100, 16\), expected \(216, 16\)"),
+        (LAYERS, "shape d1/kernel", r"'d1/kernel' has shape \(100, 16\), expected \(150, 16\)"),
         (
             LAYERS,
             "shape c2/kernel",
             r"'c2/kernel' has shape \(3, 3, 5, 6\), expected \(3, 3, 4, 6\)",
         ),
+        (LAYERS, "empty c1/kernel", r"'c1/kernel' has shape \(0, 3, 1, 4\), expected \(kh"),
         (LAYERS, "nan d2/bias", "'d2/bias' contains NaN or infinite"),
         (LAYERS, "int c1/bias", "'c1/bias' has dtype int64"),
         (LAYERS, "extra", "arrays not used by any layer: stray"),
@@ -211,12 +225,16 @@ def without(arrays, key):
 def test_mismatched_files_are_rejected_with_one_clear_message(tmp_path, layers, arrays, message):
     weights = make_arrays()
     match arrays:
+        case "five classes":
+            weights = make_arrays(n_classes=5)
         case "drop c2/bias":
             weights = without(weights, "c2/bias")
         case "shape d1/kernel":
             weights["d1/kernel"] = np.zeros((100, 16), np.float32)
         case "shape c2/kernel":
             weights["c2/kernel"] = np.zeros((3, 3, 5, 6), np.float32)
+        case "empty c1/kernel":
+            weights["c1/kernel"] = np.zeros((0, 3, 1, 4), np.float32)
         case "nan d2/bias":
             weights["d2/bias"][3] = np.nan
         case "int c1/bias":
@@ -236,7 +254,7 @@ def test_save_refuses_an_invalid_network_and_writes_nothing(tmp_path):
 
 def test_kernel_too_big_for_input_is_rejected(tmp_path):
     layers = [
-        {"type": "conv2d", "name": "c", "padding": "valid", "activation": "relu"},
+        {"type": "conv2d", "name": "c", "activation": "relu"},
         {"type": "flatten"},
         {"type": "dense", "name": "d", "activation": "softmax"},
     ]

@@ -2,10 +2,12 @@
 
 :func:`keras_to_layers` turns a trained Sequential model into the file's layer list and
 float32 weight arrays, folding each BatchNormalization into the convolution or dense
-layer before it and merging a following ReLU/softmax into that layer's activation.
-:func:`export_model` stores them (float16 or float32) with ``recognizer.network``.
-:func:`layers_to_keras` goes the other way, so tests can run the exact stored weights
-through Keras. :func:`count_macs` and :func:`count_parameters` describe a layer list.
+layer before it, merging a following ReLU/softmax into that layer's activation and
+leaving out Dropout (the identity at inference). :func:`export_model` stores them
+(float16 or float32) with ``recognizer.model_file``. :func:`layers_to_keras` goes the
+other way, so tests can run the exact stored weights through Keras. :func:`count_macs`
+and :func:`count_parameters` describe a layer list. Layer types, shapes and checks all
+come from ``recognizer.architecture``.
 """
 
 import hashlib
@@ -18,8 +20,17 @@ from typing import Any
 import keras
 import numpy as np
 
-from recognizer.layers import conv_output_size
-from recognizer.network import SPEC_KEY, save_network
+from recognizer import model_file
+from recognizer.architecture import (
+    INPUT_SHAPE,
+    Conv2D,
+    Dense,
+    Flatten,
+    MaxPool2D,
+    ModelFileError,
+    walk,
+)
+from recognizer.model_file import save_network
 
 __all__ = [
     "ExportError",
@@ -43,8 +54,9 @@ class ExportError(ValueError):
 def keras_to_layers(model: keras.Sequential) -> tuple[list[dict[str, Any]], Arrays]:
     """File layer entries and float32 '<name>/kernel', '<name>/bias' arrays of a model.
 
-    Raises ExportError for unsupported layers (e.g. a BatchNormalization that does not
-    directly follow a linear conv/dense layer).
+    Raises ExportError for what the format cannot express (e.g. a strided convolution,
+    a BatchNormalization that does not directly follow a linear conv/dense layer, or a
+    network that does not end in a softmax over 10 or 11 classes).
     """
     entries: list[dict[str, Any]] = []
     arrays: Arrays = {}
@@ -57,37 +69,27 @@ def keras_to_layers(model: keras.Sequential) -> tuple[list[dict[str, Any]], Arra
                 raise ExportError(f"{layer.name}: batch norm must follow a linear conv/dense layer")
             _fold_batch_norm(layer, arrays, last["name"])
         elif isinstance(layer, keras.layers.ReLU | keras.layers.Activation | keras.layers.Softmax):
-            function = _activation_name(layer)
-            if last.get("activation") == "linear":
-                last["activation"] = function
-            else:
-                entries.append({"type": function})
+            if last.get("activation") != "linear":
+                raise ExportError(f"{layer.name}: must follow a linear conv/dense layer")
+            last["activation"] = _activation_name(layer)
         elif isinstance(layer, keras.layers.MaxPooling2D):
-            if layer.padding != "valid":
-                raise ExportError(f"{layer.name}: only 'valid' max pooling is supported")
-            entries.append(
-                {
-                    "type": "max_pool2d",
-                    "pool_size": list(layer.pool_size),
-                    "strides": list(layer.strides),
-                }
-            )
+            plain = tuple(layer.pool_size) == tuple(layer.strides) == (2, 2)
+            if not plain or layer.padding != "valid":
+                raise ExportError(f"{layer.name}: only 2x2 'valid' max pooling, stride 2")
+            entries.append({"type": MaxPool2D.TYPE})
         elif isinstance(layer, keras.layers.Flatten):
-            entries.append({"type": "flatten"})
-        elif isinstance(layer, keras.layers.GlobalAveragePooling2D):
-            entries.append({"type": "global_average_pool2d"})
-        elif isinstance(layer, keras.layers.Dropout):
-            entries.append({"type": "dropout", "rate": float(layer.rate)})
-        else:
+            entries.append({"type": Flatten.TYPE})
+        elif not isinstance(layer, keras.layers.Dropout):  # dropout: identity at inference
             raise ExportError(f"{layer.name}: unsupported layer type {type(layer).__name__}")
+    try:
+        walk(entries, arrays)
+    except ModelFileError as error:
+        raise ExportError(f"{model.name}: {error}") from error
     return entries, arrays
 
 
 def _weighted_entry(layer, arrays: Arrays) -> dict[str, Any]:
     """Entry for a Conv2D/Dense layer; stores its kernel and bias (zeros if it has none)."""
-    function = layer.activation.__name__
-    if function not in ("linear", "relu", "softmax"):
-        raise ExportError(f"{layer.name}: unsupported activation {function!r}")
     kernel = np.asarray(layer.kernel.numpy(), dtype=np.float32)
     bias = (
         np.asarray(layer.bias.numpy(), dtype=np.float32)
@@ -95,19 +97,20 @@ def _weighted_entry(layer, arrays: Arrays) -> dict[str, Any]:
         else np.zeros(kernel.shape[-1], np.float32)
     )
     arrays[f"{layer.name}/kernel"], arrays[f"{layer.name}/bias"] = kernel, bias
+    entry = {"name": layer.name, "activation": layer.activation.__name__}
     if isinstance(layer, keras.layers.Dense):
-        return {"type": "dense", "name": layer.name, "activation": function}
-    if layer.data_format != "channels_last" or tuple(layer.dilation_rate) != (1, 1):
-        raise ExportError(f"{layer.name}: only channels_last, undilated convolutions")
-    if layer.groups != 1:
-        raise ExportError(f"{layer.name}: grouped convolutions are not supported")
-    return {
-        "type": "conv2d",
-        "name": layer.name,
-        "strides": list(layer.strides),
-        "padding": layer.padding,
-        "activation": function,
-    }
+        return {"type": Dense.TYPE, **entry}
+    plain = (
+        layer.data_format == "channels_last"
+        and tuple(layer.dilation_rate) == tuple(layer.strides) == (1, 1)
+        and layer.padding == "valid"
+        and layer.groups == 1
+    )
+    if not plain:
+        raise ExportError(
+            f"{layer.name}: only 'valid', stride-1, undilated, ungrouped channels_last convolutions"
+        )
+    return {"type": Conv2D.TYPE, **entry}
 
 
 def _fold_batch_norm(layer, arrays: Arrays, target: str) -> None:
@@ -126,6 +129,7 @@ def _fold_batch_norm(layer, arrays: Arrays, target: str) -> None:
 
 
 def _activation_name(layer) -> str:
+    """The activation a ReLU, Softmax or Activation layer applies ("relu", "softmax", ...)."""
     if isinstance(layer, keras.layers.Softmax):
         return "softmax"
     if isinstance(layer, keras.layers.ReLU):
@@ -135,10 +139,7 @@ def _activation_name(layer) -> str:
         if not plain:
             raise ExportError(f"{layer.name}: only a plain ReLU is supported")
         return "relu"
-    function = layer.activation.__name__
-    if function not in ("relu", "softmax"):
-        raise ExportError(f"{layer.name}: unsupported activation {function!r}")
-    return function
+    return layer.activation.__name__
 
 
 def export_model(
@@ -159,52 +160,35 @@ def export_model(
 
 
 def read_model_file(path: str | os.PathLike) -> tuple[list[dict[str, Any]], Arrays, dict]:
-    """The layer entries, weight arrays (as stored) and meta of a model file."""
-    with np.load(path, allow_pickle=False) as archive:
-        spec = json.loads(str(archive[SPEC_KEY]))
-        arrays = {name: archive[name] for name in archive.files if name != SPEC_KEY}
-    return spec["layers"], arrays, spec["meta"]
+    """The layer entries, weight arrays (as stored) and meta of a model file, read and
+    checked by ``recognizer.model_file``."""
+    model = model_file.read_model_file(path)
+    return model.entries(), model.arrays(), dict(model.meta)
 
 
 def layers_to_keras(
-    entries: Sequence[Mapping[str, Any]], arrays: Mapping[str, np.ndarray], input_shape=(28, 28, 1)
+    entries: Sequence[Mapping[str, Any]], arrays: Mapping[str, np.ndarray]
 ) -> keras.Sequential:
-    """A Keras model computing the same function as a layer list (weights cast to float32)."""
-    stack: list[keras.layers.Layer] = [keras.Input(tuple(input_shape))]
-    weights = []
-    for entry in entries:
-        kind = entry["type"]
-        if kind in ("conv2d", "dense"):
-            kernel = np.asarray(arrays[f"{entry['name']}/kernel"], np.float32)
-            bias = np.asarray(arrays[f"{entry['name']}/bias"], np.float32)
-            if kind == "conv2d":
-                stack.append(
-                    keras.layers.Conv2D(
-                        kernel.shape[-1],
-                        kernel.shape[:2],
-                        strides=tuple(entry.get("strides", (1, 1))),
-                        padding=entry.get("padding", "valid"),
-                        activation=entry.get("activation", "linear"),
-                    )
+    """A Keras model computing the same function as a layer list (weights cast to float32).
+
+    Raises ModelFileError if the layer list and arrays do not describe a valid network.
+    """
+    model = keras.Sequential([keras.Input(INPUT_SHAPE)])
+    for layer in walk(entries, arrays):
+        match layer:
+            case Conv2D(kernel=kernel):
+                model.add(
+                    keras.layers.Conv2D(kernel.shape[-1], kernel.shape[:2], activation="relu")
                 )
-            else:
-                stack.append(
-                    keras.layers.Dense(kernel.shape[-1], activation=entry.get("activation"))
-                )
-            weights.append((len(stack) - 1, [kernel, bias]))
-        elif kind == "max_pool2d":
-            stack.append(keras.layers.MaxPooling2D(entry["pool_size"], entry["strides"]))
-        elif kind == "flatten":
-            stack.append(keras.layers.Flatten())
-        elif kind == "global_average_pool2d":
-            stack.append(keras.layers.GlobalAveragePooling2D())
-        elif kind == "dropout":
-            stack.append(keras.layers.Dropout(entry["rate"]))
-        else:  # "relu" or "softmax"
-            stack.append(keras.layers.Activation(kind))
-    model = keras.Sequential(stack)
-    for index, values in weights:
-        model.layers[index - 1].set_weights(values)  # model.layers excludes the Input
+            case MaxPool2D():
+                model.add(keras.layers.MaxPooling2D(2))
+            case Flatten():
+                model.add(keras.layers.Flatten())
+            case Dense(kernel=kernel, activation=activation):
+                model.add(keras.layers.Dense(kernel.shape[-1], activation=activation))
+        weights = [np.asarray(value, np.float32) for value in layer.arrays().values()]
+        if weights:  # kernel, then bias
+            model.layers[-1].set_weights(weights)
     return model
 
 
@@ -213,36 +197,12 @@ def count_parameters(arrays: Mapping[str, np.ndarray]) -> int:
     return int(sum(value.size for value in arrays.values()))
 
 
-def count_macs(
-    entries: Sequence[Mapping[str, Any]],
-    arrays: Mapping[str, np.ndarray],
-    input_shape=(28, 28, 1),
-) -> int:
-    """Multiply-adds of one forward pass of one image (conv2d and dense layers)."""
-    shape = tuple(input_shape)
-    macs = 0
-    for entry in entries:
-        kind = entry["type"]
-        if kind == "conv2d":
-            kh, kw, c_in, c_out = arrays[f"{entry['name']}/kernel"].shape
-            sh, sw = entry.get("strides", (1, 1))
-            padding = entry.get("padding", "valid")
-            h = conv_output_size(shape[0], kh, sh, padding)
-            w = conv_output_size(shape[1], kw, sw, padding)
-            macs += h * w * c_out * kh * kw * c_in
-            shape = (h, w, c_out)  # (H_out, W_out, C_out)
-        elif kind == "max_pool2d":
-            (ph, pw), (sh, sw) = entry["pool_size"], entry["strides"]
-            shape = ((shape[0] - ph) // sh + 1, (shape[1] - pw) // sw + 1, shape[2])
-        elif kind == "flatten":
-            shape = (int(np.prod(shape)),)
-        elif kind == "global_average_pool2d":
-            shape = (shape[-1],)
-        elif kind == "dense":
-            n_in, n_out = arrays[f"{entry['name']}/kernel"].shape
-            macs += n_in * n_out
-            shape = (n_out,)
-    return int(macs)
+def count_macs(entries: Sequence[Mapping[str, Any]], arrays: Mapping[str, np.ndarray]) -> int:
+    """Multiply-adds of one forward pass of one image (conv2d and dense layers).
+
+    Raises ModelFileError if the layer list and arrays do not describe a valid network.
+    """
+    return sum(layer.macs for layer in walk(entries, arrays))
 
 
 def save_model_and_card(

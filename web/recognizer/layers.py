@@ -6,26 +6,13 @@ and returns float32 arrays and never modifies its inputs.
 """
 
 from dataclasses import dataclass
-from functools import reduce
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from . import winograd
 
-__all__ = [
-    "Kernel",
-    "as_kernel",
-    "conv2d",
-    "conv_output_size",
-    "dense",
-    "flatten",
-    "global_average_pool2d",
-    "max_pool2d",
-    "relu",
-    "same_padding",
-    "softmax",
-]
+__all__ = ["Kernel", "as_kernel", "conv2d", "dense", "flatten", "max_pool2d", "relu", "softmax"]
 
 # Pyodide's NumPy is built without BLAS and without SIMD, so some routes differ there:
 # - without BLAS, ``@`` is a plain strided triple loop, while einsum reduces contiguous
@@ -37,7 +24,7 @@ _NUMPY_BUILD = np.show_config(mode="dicts")
 _HAS_BLAS = bool(_NUMPY_BUILD["Build Dependencies"]["blas"].get("found"))
 _HAS_SIMD = bool(_NUMPY_BUILD.get("SIMD Extensions"))
 EINSUM_MIN_DEPTH = 16  # below this reduction length the triple loop is faster
-# Without BLAS, a 3x3 stride-1 convolution goes through Winograd F(2x2, 3x3) once the
+# Without BLAS, a 3x3 convolution goes through Winograd F(2x2, 3x3) once the
 # batch holds this many 2x2 output tiles (fewer, and its ~50 NumPy calls cost more) and
 # C_in * C_out reaches this (less, and its transforms outweigh the products it saves).
 WINOGRAD_MIN_TILES = 96
@@ -50,7 +37,7 @@ class Kernel:
 
     shape : the kernel's own shape, (kh, kw, C_in, C_out) or (n_in, n_out)
     matrix : (K, N) float32, the kernel with all input axes flattened into K
-    rows : (N, K) contiguous copy that the einsum dot kernel reads row by row;
+    einsum_rows : (N, K) contiguous copy that the einsum dot kernel reads row by row;
         None where ``@`` is the faster route (BLAS, or K below ``EINSUM_MIN_DEPTH``)
     winograd : (16, C_in, C_out) transformed 3x3 kernel (see ``winograd``); None with
         BLAS, for other kernel sizes, or for a single input channel
@@ -58,7 +45,7 @@ class Kernel:
 
     shape: tuple[int, ...]
     matrix: np.ndarray
-    rows: np.ndarray | None
+    einsum_rows: np.ndarray | None
     winograd: np.ndarray | None = None
 
 
@@ -68,63 +55,37 @@ def as_kernel(kernel: np.ndarray | Kernel) -> Kernel:
         return kernel
     matrix = kernel.reshape(-1, kernel.shape[-1])  # (K, N)
     use_einsum = not _HAS_BLAS and matrix.shape[0] >= EINSUM_MIN_DEPTH
-    rows = np.ascontiguousarray(matrix.T) if use_einsum else None  # (N, K)
+    einsum_rows = np.ascontiguousarray(matrix.T) if use_einsum else None  # (N, K)
     # With one input channel, Winograd's products are rank-one updates that its transforms
     # outweigh; the single-channel route of conv2d is faster there.
     takes_winograd = kernel.ndim == 4 and kernel.shape[:2] == (3, 3) and kernel.shape[2] > 1
     transformed = winograd.transform_kernel(kernel) if takes_winograd and not _HAS_BLAS else None
-    return Kernel(kernel.shape, matrix, rows, transformed)
+    return Kernel(kernel.shape, matrix, einsum_rows, transformed)
 
 
 def _matmul(a: np.ndarray, kernel: Kernel) -> np.ndarray:
     """(M, K) @ kernel (K, N) -> (M, N) float32, by the route ``as_kernel`` chose."""
-    if kernel.rows is None:
+    if kernel.einsum_rows is None:
         return a @ kernel.matrix
-    return np.einsum("mk,nk->mn", a, kernel.rows)
+    return np.einsum("mk,nk->mn", a, kernel.einsum_rows)
 
 
-def conv_output_size(size: int, kernel: int, stride: int, padding: str) -> int:
-    """Output length along one axis, as Keras computes it ('valid' or 'same')."""
-    if padding == "same":
-        return -(-size // stride)  # ceil(size / stride)
-    return (size - kernel) // stride + 1
-
-
-def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
-    """(before, after) zero padding that Keras/TensorFlow use for 'same' on one axis."""
-    out = conv_output_size(size, kernel, stride, "same")
-    total = max((out - 1) * stride + kernel - size, 0)
-    return total // 2, total - total // 2
-
-
-def conv2d(
-    x: np.ndarray,
-    kernel: np.ndarray | Kernel,
-    bias: np.ndarray,
-    strides: tuple[int, int] = (1, 1),
-    padding: str = "valid",
-) -> np.ndarray:
-    """2-D convolution (cross-correlation, as Keras): im2col and one matrix product, or
-    Winograd F(2x2, 3x3) where that is faster (see ``_winograd_pays``).
+def conv2d(x: np.ndarray, kernel: np.ndarray | Kernel, bias: np.ndarray) -> np.ndarray:
+    """2-D convolution, 'valid' and stride 1 (cross-correlation, as Keras): im2col and one
+    matrix product, or Winograd F(2x2, 3x3) where that is faster (see ``_winograd_pays``).
 
     x : (N, H, W, C_in) float32
     kernel : (kh, kw, C_in, C_out) float32, or that array prepared by :func:`as_kernel`
     bias : (C_out,) float32
-    strides : (sh, sw); padding : 'valid' or 'same'
-    returns : (N, H_out, W_out, C_out) float32
+    returns : (N, H - kh + 1, W - kw + 1, C_out) float32
     """
     kernel = as_kernel(kernel)
     kh, kw, c_in, c_out = kernel.shape
-    sh, sw = strides
     n, h, w, _ = x.shape
-    if padding == "same":
-        (top, bottom), (left, right) = same_padding(h, kh, sh), same_padding(w, kw, sw)
-        x = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))  # (N, H+pad, W+pad, C_in)
-    h_out = conv_output_size(h, kh, sh, padding)
-    w_out = conv_output_size(w, kw, sw, padding)
-    if _winograd_pays(kernel, strides, n, h_out, w_out):
+    h_out, w_out = h - kh + 1, w - kw + 1
+    if _winograd_pays(kernel, n, h_out, w_out):
         return winograd.conv3x3(x, kernel.winograd, bias)
-    windows = _windows(x, (kh, kw), (sh, sw), (h_out, w_out))  # (N, H_out, W_out, kh, kw, C_in)
+    windows = _windows(x, (kh, kw), (h_out, w_out))  # (N, H_out, W_out, kh, kw, C_in)
     if c_in == 1 and not _HAS_BLAS:
         # Each kernel tap as one row of pixels: rows are copied whole, and the product runs
         # along the long pixel axis (einsum's multiply-add kernel), not 9 or 25 values.
@@ -141,39 +102,27 @@ def conv2d(
     return out.reshape(n, h_out, w_out, c_out)  # (N, H_out, W_out, C_out)
 
 
-def _windows(
-    x: np.ndarray, size: tuple[int, int], strides: tuple[int, int], out_size: tuple[int, int]
-) -> np.ndarray:
+def _windows(x: np.ndarray, size: tuple[int, int], out_size: tuple[int, int]) -> np.ndarray:
     """Read-only view of every kernel window of x (N, H, W, C), no copy.
 
-    returns : (N, H_out, W_out, kh, kw, C), window (i, j) starting at row i*sh, column j*sw
+    returns : (N, H_out, W_out, kh, kw, C), window (i, j) starting at row i, column j
     """
     n, _, _, c = x.shape
     stride_n, stride_h, stride_w, stride_c = x.strides
     return as_strided(
         x,
         shape=(n, *out_size, *size, c),
-        strides=(
-            stride_n,
-            stride_h * strides[0],
-            stride_w * strides[1],
-            stride_h,
-            stride_w,
-            stride_c,
-        ),
+        strides=(stride_n, stride_h, stride_w, stride_h, stride_w, stride_c),
         writeable=False,
     )
 
 
-def _winograd_pays(
-    kernel: Kernel, strides: tuple[int, int], n: int, h_out: int, w_out: int
-) -> bool:
-    """True where ``winograd.conv3x3`` is the faster route: a prepared 3x3 stride-1 kernel
-    with enough channels, an output that 2x2 tiles cover exactly, and enough tiles."""
+def _winograd_pays(kernel: Kernel, n: int, h_out: int, w_out: int) -> bool:
+    """True where ``winograd.conv3x3`` is the faster route: a prepared 3x3 kernel with
+    enough channels, an output that 2x2 tiles cover exactly, and enough tiles."""
     _, _, c_in, c_out = kernel.shape
     return (
         kernel.winograd is not None
-        and tuple(strides) == (1, 1)
         and c_in * c_out >= WINOGRAD_MIN_CHANNEL_PRODUCT
         and h_out % 2 == 0
         and w_out % 2 == 0
@@ -181,22 +130,18 @@ def _winograd_pays(
     )
 
 
-def max_pool2d(
-    x: np.ndarray, pool_size: tuple[int, int] = (2, 2), strides: tuple[int, int] | None = None
-) -> np.ndarray:
-    """Max pooling, 'valid' padding: rows/columns that fill no whole window are dropped.
+def max_pool2d(x: np.ndarray) -> np.ndarray:
+    """2x2 max pooling, stride 2; an odd last row or column fills no window and is dropped
+    (Keras 'valid').
 
     x : (N, H, W, C) float32
-    returns : (N, (H - ph) // sh + 1, (W - pw) // sw + 1, C) float32
+    returns : (N, H // 2, W // 2, C) float32
     """
-    ph, pw = pool_size
-    sh, sw = strides or pool_size
     _, h, w, _ = x.shape
-    h_out, w_out = (h - ph) // sh + 1, (w - pw) // sw + 1
-    # The max of the window's rows, then of its columns, each as a max of strided views.
-    rows = reduce(_maximum, (x[:, i : i + sh * (h_out - 1) + 1 : sh] for i in range(ph)))
-    # rows: (N, H_out, W, C)
-    return reduce(_maximum, (rows[:, :, j : j + sw * (w_out - 1) + 1 : sw] for j in range(pw)))
+    h_out, w_out = h // 2, w // 2
+    # The max of each window's two rows, then of its two columns, as strided views.
+    rows = _maximum(x[:, 0 : 2 * h_out : 2], x[:, 1 : 2 * h_out : 2])  # (N, H_out, W, C)
+    return _maximum(rows[:, :, 0 : 2 * w_out : 2], rows[:, :, 1 : 2 * w_out : 2])
 
 
 def _maximum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -228,8 +173,3 @@ def softmax(x: np.ndarray) -> np.ndarray:
 def flatten(x: np.ndarray) -> np.ndarray:
     """(N, H, W, C) -> (N, H*W*C), row-major over (H, W, C) as Keras Flatten."""
     return x.reshape(x.shape[0], -1)
-
-
-def global_average_pool2d(x: np.ndarray) -> np.ndarray:
-    """(N, H, W, C) -> (N, C): mean over the spatial axes."""
-    return x.mean(axis=(1, 2), dtype=np.float32)
