@@ -70,7 +70,7 @@ def _page_parts(args, scratch: Path) -> dict:
         reason = f"no Chromium at {args.chromium}"
         return {k: {"skipped": reason} for k in ("startup", "strokes", "latency", "big_photo")}
     pen_file = _env_path("PENDIGITS_FILE")
-    info, trained = build_bench_site(scratch / "site", _env_path("PYODIDE_WHEELS"), scratch)
+    info = build_bench_site(scratch / "site", _env_path("PYODIDE_WHEELS"))
     server = start_server(info.out)
     base = f"http://127.0.0.1:{server.server_port}/"
     try:
@@ -81,12 +81,9 @@ def _page_parts(args, scratch: Path) -> dict:
             skipped = {"skipped": "$PENDIGITS_FILE is not set"}
             parts["strokes"] = parts["latency"] = parts["big_photo"] = skipped
             return parts
-        if trained:
-            parts["strokes"] = _part(
-                "pen strokes", accuracy.stroke_accuracy, base, pen_file, args.strokes, args.chromium
-            )
-        else:
-            parts["strokes"] = {"skipped": "no trained weights/default.npz"}
+        parts["strokes"] = _part(
+            "pen strokes", accuracy.stroke_accuracy, base, pen_file, args.strokes, args.chromium
+        )
         parts["latency"] = _part(
             "latency", page.latency, base, args.chromium, pen_file, LATENCY_DIGITS
         )

@@ -104,7 +104,6 @@ def run(scratch: Path, quick: bool = False) -> dict:
             )
         flops = forward_flops(path)
         model = {
-            "trained": True,  # the committed model files
             "mflops_per_digit": flops / 1e6,
             "parity_max_abs_diff": entry["parity_max_abs_diff"],
             "parity_examples": entry["parity_examples"],

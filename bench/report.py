@@ -42,11 +42,10 @@ def _forward(part: dict) -> list[str]:
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, model in part["models"].items():
-        label = name if model["trained"] else f"{name} (random weights)"
         for key in (k for k in model if k.startswith("batch_")):
             row = model[key]
             lines.append(
-                f"| {label} | {key[6:]} | {_ms(row['ms']['cpython'])} "
+                f"| {name} | {key[6:]} | {_ms(row['ms']['cpython'])} "
                 f"| {_ms(row['ms']['pyodide'])} | {_ms(row['ms']['ort_wasm'])} "
                 f"| {row['ratio_pyodide_to_ort']:.2f}x "
                 f"| {row['gflops']['pyodide']:.2f} | {row['gflops']['ort_wasm']:.2f} |"

@@ -8,7 +8,7 @@ own build output only, never into the deployed site.
 
 from pathlib import Path
 
-from bench.nets import REPO_ROOT, write_standin
+from bench.nets import REPO_ROOT
 from tools.build_site import SiteInfo, build_site
 
 __all__ = ["FLOOR_DIR", "build_bench_site"]
@@ -46,21 +46,11 @@ def _floor_toml(site: Path) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def build_bench_site(out: Path, wheels: Path | None, scratch: Path) -> tuple[SiteInfo, bool]:
-    """Build the site into ``out`` with the floor page added; return (info, trained).
-
-    The default preset's weights are used when present, else a random-weight stand-in
-    (start-up, bytes and latency do not depend on the values). trained tells which.
-    """
-    weights_dir = REPO_ROOT / "weights"
-    trained = (weights_dir / "default.npz").exists()
-    if not trained:
-        weights_dir = scratch / "standin-weights"
-        weights_dir.mkdir(parents=True, exist_ok=True)
-        write_standin("default", weights_dir / "default.npz")
-    info = build_site(out, wheels=wheels, weights_dir=weights_dir)
+def build_bench_site(out: Path, wheels: Path | None) -> SiteInfo:
+    """Build the site (with the committed weights) into ``out``, with the floor page added."""
+    info = build_site(out, wheels=wheels, weights_dir=REPO_ROOT / "weights")
     floor = out / FLOOR_DIR
     floor.mkdir()
     (floor / "index.html").write_text(FLOOR_HTML, encoding="utf-8")
     (floor / "pyscript.toml").write_text(_floor_toml(out), encoding="utf-8")
-    return info, trained
+    return info

@@ -20,7 +20,6 @@ from typing import Any
 import keras
 import numpy as np
 
-from recognizer import model_file
 from recognizer.architecture import (
     INPUT_SHAPE,
     Conv2D,
@@ -39,7 +38,6 @@ __all__ = [
     "export_model",
     "keras_to_layers",
     "layers_to_keras",
-    "read_model_file",
     "save_model_and_card",
 ]
 
@@ -157,13 +155,6 @@ def export_model(
     stored = {name: value.astype(STORAGE_DTYPES[storage]) for name, value in arrays.items()}
     save_network(path, entries, stored, meta)
     return entries, stored
-
-
-def read_model_file(path: str | os.PathLike) -> tuple[list[dict[str, Any]], Arrays, dict]:
-    """The layer entries, weight arrays (as stored) and meta of a model file, read and
-    checked by ``recognizer.model_file``."""
-    model = model_file.read_model_file(path)
-    return model.entries(), model.arrays(), dict(model.meta)
 
 
 def layers_to_keras(

@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from recognizer.input_spec import to_network_input
-from training.export import layers_to_keras, read_model_file
+from recognizer.model_file import read_model_file
+from training.export import layers_to_keras
 from training.mnist import load_mnist
 
 __all__ = ["N_INPUTS", "keras_outputs", "main"]
@@ -25,7 +26,8 @@ N_INPUTS = 32
 
 def keras_outputs(weights: Path, inputs: np.ndarray) -> np.ndarray:
     """Keras probabilities (N, 10) float32 of a model file for inputs (N, 28, 28, 1) float32."""
-    entries, arrays, _ = read_model_file(weights)
+    model = read_model_file(weights)
+    entries, arrays = model.entries(), model.arrays()
     model = layers_to_keras(entries, arrays)
     return np.asarray(model(inputs, training=False), dtype=np.float32)
 

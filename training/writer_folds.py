@@ -31,10 +31,11 @@ import numpy as np
 
 from recognizer import rotations
 from recognizer.decision import N_DIGITS, Calibration, decide
+from recognizer.model_file import read_model_file
 from recognizer.network import Network, load_network
 from tools import unipen
 from training import calibration, negatives, pen_data, recipe
-from training.export import export_model, read_model_file, save_model_and_card
+from training.export import export_model, save_model_and_card
 from training.mnist import load_mnist
 
 __all__ = [
@@ -254,7 +255,8 @@ def refit(model: Path) -> dict:
     (``<model stem>.folds.npz``); rewrite its ``meta`` and its card (``<stem>.json``)."""
     predictions = load_predictions(model.with_suffix(".folds.npz"))
     fitted, report = fit_and_report(predictions)
-    entries, arrays, meta = read_model_file(model)
+    stored = read_model_file(model)
+    entries, arrays, meta = stored.entries(), stored.arrays(), dict(stored.meta)
     meta["calibration"] = asdict(fitted)
     meta["evaluation"]["writer_independent"] = report
     save_model_and_card(model, entries, arrays, meta)
