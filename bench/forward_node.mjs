@@ -13,7 +13,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import * as ort from "onnxruntime-web";
-import { REPO_ROOT, startPyodide } from "../tests/pyodide/pyodide_env.mjs";
+import { REPO_ROOT, startPyodide } from "../tools/pyodide/pyodide_env.mjs";
 
 const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const SCRATCH = "/scratch";

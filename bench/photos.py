@@ -29,7 +29,7 @@ __all__ = ["PHOTO_SEED", "big_photo_jpeg", "photo_accuracy", "pyodide_upload_mem
 PHOTO_SEED = 2026  # no choice was made on photos of this seed
 BLANK_SEED = 2027
 BIG_SIZE = (8000, 6000)  # a 48-megapixel phone photo
-RUNNER = REPO_ROOT / "tests" / "pyodide" / "run_python.mjs"
+RUNNER = REPO_ROOT / "tools" / "pyodide" / "run_python.mjs"
 MEMORY_SCRIPT = REPO_ROOT / "bench" / "photo_memory.py"
 
 

@@ -20,7 +20,7 @@ from training.mnist import read_test_set
 pytestmark = [pytest.mark.pyodide, pytest.mark.slow]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-RUNNER = REPO_ROOT / "tests" / "pyodide" / "run_python.mjs"
+RUNNER = REPO_ROOT / "tools" / "pyodide" / "run_python.mjs"
 PREDICT = REPO_ROOT / "tests" / "pyodide" / "predict.py"
 SCRATCH = "/scratch"  # where the test's temp folder appears inside Pyodide
 N_MNIST = 200

@@ -1,6 +1,6 @@
 // Run a Python script under Pyodide in Node.js, with the in-page modules importable.
 //
-//   node tests/pyodide/run_python.mjs [--mount HOST:GUEST]... SCRIPT.py [ARG]...
+//   node tools/pyodide/run_python.mjs [--mount HOST:GUEST]... SCRIPT.py [ARG]...
 //
 // web/recognizer is importable as `recognizer` and weights/ is at /app/weights. Each
 // --mount makes a host folder visible at an absolute guest path (e.g. a temp folder
