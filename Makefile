@@ -22,11 +22,13 @@ test: $(VENV)/.dev node_modules/.installed
 	bash tools/ensure_chromium.sh
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	node_modules/.bin/eslint web tools
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev node_modules/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	node_modules/.bin/eslint web tools
 	node tools/lint_workflows.mjs .github/workflows/*.yml
 
 bench: $(VENV)/.dev node_modules/.installed
@@ -36,13 +38,16 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-# The app needs only the runtime dependencies; the tests also need training (TensorFlow parity) and dev.
-$(VENV)/.app: pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e .
+# The app needs only the runtime dependencies; the tests also need training (TensorFlow parity) and
+# dev. Both install the hash-locked versions in requirements/ (each file says how to update it).
+$(VENV)/.app: pyproject.toml requirements/site.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --require-hashes -r requirements/site.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.dev: pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e ".[train,dev]"
+$(VENV)/.dev: pyproject.toml requirements/dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.app
 
 node_modules/.installed: package.json package-lock.json

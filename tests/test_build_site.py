@@ -1,16 +1,20 @@
-"""The site build: what it copies, the wheel checksum gate, the manifest, the server."""
+"""The site build: what it copies, the wheel checksum gate, the manifest, the service
+worker's file hashes, the host headers file, and the server."""
 
 import hashlib
 import json
 import re
 import shutil
 import tomllib
+import urllib.error
 import urllib.request
 
 import numpy as np
 import pytest
 
+from recognizer import preprocess
 from recognizer.network import save_network
+from tools import unipen
 from tools.build_site import (
     PYODIDE_FILES,
     PYODIDE_PACKAGES,
@@ -20,7 +24,7 @@ from tools.build_site import (
     main,
     pyscript_chunks,
 )
-from tools.serve import start_server
+from tools.serve import read_header_rules, start_server
 
 DIST = ROOT / "node_modules" / "@pyscript" / "core" / "dist"
 LOCK = json.loads((ROOT / "node_modules" / "pyodide" / "pyodide-lock.json").read_text())
@@ -85,7 +89,7 @@ def test_chunk_list_follows_core_imports():
 
 def test_page_and_package_are_copied_without_caches(site, tmp_path):
     copied = files_under(site.out)
-    for name in ("index.html", "app.js", "pad.js", "view.js", "style.css", "main.py"):
+    for name in ("index.html", "app.js", "pad.js", "view.js", "style.css", "main.py", "_headers"):
         assert name in copied
     assert not [name for name in copied if "__pycache__" in name or name.endswith(".pyc")]
     config = tomllib.loads((site.out / "pyscript.toml").read_text())
@@ -104,6 +108,15 @@ def test_manifest_records_the_model_checksum(site, tiny_weights):
     assert manifest["model"]["sha256"] == hashlib.sha256(data).hexdigest()
     assert manifest["model"]["bytes"] == len(data)
     assert manifest == site.manifest
+
+
+def test_manifest_gives_the_page_the_python_settings(site):
+    """The page's JavaScript reads these from site.json instead of repeating them."""
+    page = json.loads((site.out / "site.json").read_text())["page"]
+    assert page == {
+        "maxUploadBytes": preprocess.MAX_IMAGE_BYTES,
+        "brushFraction": unipen.BRUSH_FRACTION,
+    }
 
 
 def test_wheel_hash_mismatch_stops_the_build(tmp_path, pyodide_wheels, tiny_weights):
@@ -161,8 +174,43 @@ def test_server_sends_the_mime_types_the_page_needs(site):
         server.server_close()
 
 
-def test_service_worker_is_stamped_with_every_file(site):
+def test_service_worker_is_stamped_with_the_hash_of_every_served_file(site):
     worker = (site.out / "sw.js").read_text()
-    assert "__PRECACHE__" not in worker and "__BUILD_VERSION__" not in worker
-    listed = set(json.loads(re.search(r"const PRECACHE = (\[.*?\]);", worker, re.S).group(1)))
-    assert {f"./{name}" for name in files_under(site.out) - {"sw.js"}} <= listed
+    assert "__FILES__" not in worker
+    files = json.loads(re.search(r"const FILES = (\{.*?\});", worker, re.S).group(1))
+    assert set(files) == files_under(site.out) - {"sw.js", "_headers"}
+    for name, digest in files.items():
+        assert hashlib.sha256((site.out / name).read_bytes()).hexdigest() == digest, name
+
+
+def meta_csp(html: str) -> str:
+    return re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
+
+
+def test_host_headers_add_to_the_page_policy(site):
+    rules = dict(read_header_rules(site.out / "_headers"))
+    everywhere = dict(rules["/*"])
+    page_policy = meta_csp((site.out / "index.html").read_text())
+    assert everywhere["Content-Security-Policy"] == f"{page_policy}; frame-ancestors 'none'"
+    assert everywhere["X-Content-Type-Options"] == "nosniff"
+    assert everywhere["Referrer-Policy"] == "no-referrer"
+    for path in ("/sw.js", "/site.json"):
+        assert rules[path] == [("Cache-Control", "no-cache")]
+
+
+def test_server_applies_the_host_headers_and_hides_their_file(site):
+    server = start_server(site.out)
+    base = f"http://127.0.0.1:{server.server_port}/"
+    try:
+        with urllib.request.urlopen(base + "site.json") as response:
+            assert response.headers["Cache-Control"] == "no-cache"
+            assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        with urllib.request.urlopen(base) as response:
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            assert response.headers["Cache-Control"] is None
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(base + "_headers")
+        assert refused.value.code == 404
+    finally:
+        server.shutdown()
+        server.server_close()

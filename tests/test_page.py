@@ -20,6 +20,13 @@ pytestmark = pytest.mark.browser
 ONE = [[(0.5, 0.15), (0.5, 0.35), (0.5, 0.55), (0.5, 0.85)]]
 ZIGZAG = [[(0.12 + 0.08 * i, 0.35 if i % 2 else 0.6) for i in range(10)]]
 CROSSING = [[(0.2, 0.2), (0.8, 0.8)], [(0.8, 0.2), (0.2, 0.8)], [(0.5, 0.12), (0.5, 0.88)]]
+# Drops a file of ``size`` zero bytes on the page.
+DROP_ZEROS = """(size) => {
+  const dataTransfer = new DataTransfer();
+  dataTransfer.items.add(new File([new Uint8Array(size)], "big.png", {type: "image/png"}));
+  const options = {dataTransfer, bubbles: true, cancelable: true};
+  document.getElementById("pad").dispatchEvent(new DragEvent("drop", options));
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -170,6 +177,17 @@ def test_an_empty_upload_is_refused(app):
     )
     app.wait_for_function("document.getElementById('result').dataset.state === 'error'")
     assert app.inner_text("#message") == str(expected.value)
+
+
+def test_a_file_over_the_upload_limit_is_refused_unread(app):
+    """The limit comes from site.json, written by the build from the Python preprocessing."""
+    size = preprocess.MAX_IMAGE_BYTES + 2**20
+    app.evaluate(DROP_ZEROS, size)
+    app.wait_for_function("document.getElementById('result').dataset.state === 'error'")
+    assert app.inner_text("#message") == (
+        f"That file is too large ({size // 2**20} MB). "
+        f"Please use an image under {preprocess.MAX_IMAGE_BYTES // 2**20} MB."
+    )
 
 
 def test_phone_layout_fits_360_px(new_page, site_url):

@@ -1,6 +1,8 @@
-"""Offline use, the Content-Security-Policy, weights integrity, and the README screenshot."""
+"""Offline use, the Content-Security-Policy, weights integrity, starting afresh from the error
+banner, and the README screenshot."""
 
 import io
+import json
 import os
 import re
 from pathlib import Path
@@ -16,7 +18,7 @@ pytestmark = pytest.mark.browser
 EXPECTED_CSP = {
     "default-src": ["'self'"],
     "img-src": ["'self'", "blob:"],  # blob: the uploaded image shown back from memory
-    "script-src": ["'self'", "'unsafe-eval'", "'wasm-unsafe-eval'"],
+    "script-src": ["'self'", "'unsafe-eval'"],  # 'unsafe-eval' also lets WebAssembly compile
     "object-src": ["'none'"],
     "base-uri": ["'none'"],
     "form-action": ["'none'"],
@@ -27,11 +29,18 @@ window.__cspViolations = [];
 addEventListener("securitypolicyviolation", (e) =>
   window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}`));
 """
+# Once the service worker is active: the cache names and the keys of the one it fills.
 SW_CACHE_FILLED = """async () => {
-  const registration = await navigator.serviceWorker.ready;
-  const names = await caches.keys();
-  const cache = await caches.open(names[0]);
-  return {names, entries: (await cache.keys()).length, active: !!registration.active};
+  await navigator.serviceWorker.ready;
+  const cache = await caches.open("digit-recognizer-files");
+  return {names: await caches.keys(), keys: (await cache.keys()).map((request) => request.url)};
+}"""
+
+STARTUP_ENDED = "document.documentElement.dataset.appState !== 'loading'"
+# Replaces the saved copy of one file (argument: its cache key) with other bytes.
+BREAK_SAVED_FILE = """async (key) => {
+  const cache = await caches.open("digit-recognizer-files");
+  await cache.put(key, new Response("other bytes"));
 }"""
 
 
@@ -72,14 +81,19 @@ def test_app_works_under_its_csp_without_violations(new_page, site_url):
     assert page.evaluate("window.__cspViolations") == []
 
 
+def stamped_files(site: Path) -> dict[str, str]:
+    """The FILES object the build wrote into the service worker: {path: sha256}."""
+    worker = (site / "sw.js").read_text()
+    return json.loads(re.search(r"const FILES = (\{.*?\});", worker, re.S).group(1))
+
+
 def test_works_offline_after_the_first_visit(new_page, site_url, built_site):
     page = new_page()
     wait_ready(page, site_url)
     cache = page.evaluate(SW_CACHE_FILLED)
-    version = re.search(r'const BUILD_VERSION = "(\w+)"', (built_site / "sw.js").read_text())
-    assert cache["names"] == [f"digit-recognizer-{version.group(1)}"]
-    precached = re.search(r"const PRECACHE = (\[.*?\]);", (built_site / "sw.js").read_text(), re.S)
-    assert cache["entries"] == precached.group(1).count('"./')
+    assert cache["names"] == ["digit-recognizer-files"]
+    files = stamped_files(built_site)
+    assert sorted(cache["keys"]) == sorted(f"{site_url}{p}?sha256={h}" for p, h in files.items())
 
     page.context.set_offline(True)
     wait_ready(page, site_url)  # reload with the network off
@@ -87,6 +101,24 @@ def test_works_offline_after_the_first_visit(new_page, site_url, built_site):
     draw(page, SEVEN)
     result = settled_result(page)
     assert result["state"] == "result" and result["digit"] == "7"
+
+
+def test_the_banner_button_replaces_a_broken_saved_copy(new_page, page_log, site_url, built_site):
+    page_log.errors_expected = True
+    page = new_page()
+    wait_ready(page, site_url)
+    page.evaluate(SW_CACHE_FILLED)  # the service worker has saved its copy
+    model = json.loads((built_site / "site.json").read_text())["model"]["path"]
+    key = f"{site_url}{model}?sha256={stamped_files(built_site)[model]}"
+    page.evaluate(BREAK_SAVED_FILE, key)
+    for _ in range(2):  # reloading alone keeps the broken copy
+        page.reload()
+        page.wait_for_function(STARTUP_ENDED, timeout=READY_TIMEOUT_MS)
+        assert "checksum mismatch" in page.inner_text("#banner-text")
+    with page.expect_navigation():
+        page.click("#retry")
+    page.wait_for_function(STARTUP_ENDED, timeout=READY_TIMEOUT_MS)
+    assert page.evaluate("document.documentElement.dataset.appState") == "ready"
 
 
 def test_tampered_weights_are_refused(new_page, page_log, site_url):
@@ -100,9 +132,7 @@ def test_tampered_weights_are_refused(new_page, page_log, site_url):
 
     page.route("**/model/default.npz", tamper)
     page.goto(site_url)
-    page.wait_for_function(
-        "document.documentElement.dataset.appState !== 'loading'", timeout=READY_TIMEOUT_MS
-    )
+    page.wait_for_function(STARTUP_ENDED, timeout=READY_TIMEOUT_MS)
     assert page.evaluate("document.documentElement.dataset.appState") == "error"
     assert "checksum mismatch" in page.inner_text("#banner")
     assert "Traceback" not in page.content()

@@ -1,5 +1,6 @@
-"""The service worker is stamped with every site file and a content version."""
+"""The service worker is stamped with the sha256 of every site file."""
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -20,31 +21,40 @@ def make_site(root: Path, files: dict[str, bytes]) -> Path:
     return site
 
 
-def stamped(site: Path) -> tuple[str, list[str]]:
+def stamped(site: Path) -> dict[str, str]:
+    """The FILES object written into site/sw.js."""
     text = (site / "sw.js").read_text()
-    version = json.loads(re.search(r"const BUILD_VERSION = (.+);", text).group(1))
-    files = json.loads(re.search(r"const PRECACHE = (\[.*?\]);", text, re.S).group(1))
-    return version, files
+    return json.loads(re.search(r"const FILES = (\{.*?\});", text, re.S).group(1))
 
 
-def test_lists_every_file_but_itself_and_excluded_ones(tmp_path):
+def test_records_the_hash_of_every_file_but_itself_and_excluded_ones(tmp_path):
     site = make_site(
         tmp_path,
-        {"index.html": b"<html>", "pyodide/numpy.whl": b"wheel", "bench/floor.html": b"x"},
+        {
+            "index.html": b"<html>",
+            "pyodide/numpy.whl": b"wheel",
+            "bench/floor.html": b"x",
+            "_headers": b"/*\n  X-Content-Type-Options: nosniff\n",
+        },
     )
-    version = stamp_service_worker(site, exclude=frozenset({"bench/floor.html"}))
-    assert stamped(site) == (version, ["./", "./index.html", "./pyodide/numpy.whl"])
+    files = stamp_service_worker(site, exclude=frozenset({"bench/floor.html"}))
+    assert files == stamped(site)
+    assert list(files) == ["index.html", "pyodide/numpy.whl"]
+    assert files["index.html"] == hashlib.sha256(b"<html>").hexdigest()
+    assert files["pyodide/numpy.whl"] == hashlib.sha256(b"wheel").hexdigest()
 
 
-def test_version_changes_with_any_file_content(tmp_path):
-    first = stamp_service_worker(make_site(tmp_path / "a", {"index.html": b"v1"}))
-    same = stamp_service_worker(make_site(tmp_path / "b", {"index.html": b"v1"}))
-    changed = stamp_service_worker(make_site(tmp_path / "c", {"index.html": b"v2"}))
-    assert first == same != changed
+def test_the_worker_changes_with_any_file_content(tmp_path):
+    workers = []
+    for folder, content in (("a", b"v1"), ("b", b"v1"), ("c", b"v2")):
+        site = make_site(tmp_path / folder, {"index.html": content})
+        stamp_service_worker(site)
+        workers.append((site / "sw.js").read_bytes())
+    assert workers[0] == workers[1] != workers[2]
 
 
-def test_refuses_a_worker_without_placeholders(tmp_path):
+def test_refuses_a_worker_without_placeholder(tmp_path):
     site = make_site(tmp_path, {"index.html": b""})
     stamp_service_worker(site)
-    with pytest.raises(ValueError, match="placeholders"):
+    with pytest.raises(ValueError, match="placeholder"):
         stamp_service_worker(site)

@@ -5,16 +5,19 @@
 Layout of the output folder (everything same-origin, nothing fetched from a CDN)::
 
     index.html  *.js  style.css  main.py ...  every file of web/ (no caches)
+    _headers                 HTTP headers for hosts that read this file (Netlify, Cloudflare)
     pyscript.toml            web/pyscript.toml plus a generated [files] table
-    site.json                model path, size and sha256; runtime versions
+    site.json                model path, size and sha256; runtime versions; page settings
     recognizer/*.py          in-page Python package (listed in [files])
     model/<name>.npz, .json  the network and its model card
     pyscript/                core.js, core.css and the chunks the page imports
     pyodide/                 runtime, pyodide-lock.json and the four wheels beside it
 
 ``site.json`` records the model's path, size and sha256 and the runtime versions, so the
-page can check what it downloads. A service worker in web/ (sw.js) is stamped last with
-the list of every file and a content version (:mod:`tools.precache`).
+page can check what it downloads, and under ``page`` the values the page's JavaScript shares
+with the Python modules (:data:`PAGE_SETTINGS`), so the page reads them instead of repeating
+them. The service worker in web/ (sw.js) is stamped last with the sha256 of every file
+(:mod:`tools.precache`).
 
 Wheels come from ``--wheels`` or ``$PYODIDE_WHEELS``, otherwise from the official Pyodide
 distribution; every wheel must match the sha256 in ``pyodide-lock.json`` or the build stops
@@ -33,9 +36,12 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from recognizer.preprocess import MAX_IMAGE_BYTES
 from tools.precache import SERVICE_WORKER, stamp_service_worker
+from tools.unipen import BRUSH_FRACTION
 
 __all__ = [
+    "PAGE_SETTINGS",
     "PYODIDE_FILES",
     "PYODIDE_PACKAGES",
     "BuildError",
@@ -62,6 +68,11 @@ PYODIDE_CDN = "https://cdn.jsdelivr.net/pyodide/v{version}/full/{file_name}"
 PAGE_CHUNK_PREFIXES = ("error", "toml")
 IMPORT_RE = re.compile(r"""(?:\bfrom|\bimport)\s*\(?\s*["']\./([\w.-]+\.js)["']""")
 CHUNK_RE = re.compile(r"^(?P<prefix>[\w-]+?)-[\w-]{8}\.js$")
+# site.json "page": what the page's JavaScript shares with the Python modules.
+PAGE_SETTINGS = {
+    "maxUploadBytes": MAX_IMAGE_BYTES,  # larger image files are refused unread
+    "brushFraction": BRUSH_FRACTION,  # pen width as a fraction of the pad's side
+}
 
 
 class BuildError(RuntimeError):
@@ -228,10 +239,11 @@ def build_site(
             "pyodide": json.loads((pyodide / "package.json").read_text())["version"],
             "pyscript": json.loads((dist.parent / "package.json").read_text())["version"],
             "wheels": wheel_names,
+            "page": PAGE_SETTINGS,
         }
         (staging / "site.json").write_text(json.dumps(manifest, indent=2) + "\n")
         if (staging / SERVICE_WORKER).is_file():
-            stamp_service_worker(staging)  # last: it lists and hashes every file
+            stamp_service_worker(staging)  # last: it hashes every file
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

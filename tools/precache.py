@@ -1,45 +1,40 @@
-"""Stamp the service worker with the built site's file list and a content version.
+"""Stamp the service worker with the sha256 of every file of the built site.
 
-The service worker (``sw.js``) holds two placeholders that the site build fills in:
-``"__BUILD_VERSION__"`` (a hash over every file's path and bytes) and ``"__PRECACHE__"``
-(the relative URL of every file the app may load). Changing any file changes the version,
-so a new deploy gets a fresh cache and old caches are deleted.
+The service worker (``sw.js``) holds one placeholder that the site build fills in,
+``"__FILES__"``: a JSON object mapping each file's path (relative to the site root) to the
+sha256 of its bytes. The worker stores a file only when its bytes match, keyed by that hash;
+any change to any file changes the worker's own bytes, so the browser installs the new one.
 """
 
 import hashlib
 import json
 from pathlib import Path
 
-__all__ = ["stamp_service_worker"]
+__all__ = ["NOT_PRECACHED", "SERVICE_WORKER", "stamp_service_worker"]
 
 SERVICE_WORKER = "sw.js"
-NOT_PRECACHED = {SERVICE_WORKER}  # the worker is fetched by the browser itself
+PLACEHOLDER = '"__FILES__"'
+# The worker is fetched by the browser itself; _headers holds a host's header rules
+# (Netlify, Cloudflare Pages), which such hosts apply and do not serve.
+NOT_PRECACHED = frozenset({SERVICE_WORKER, "_headers"})
 
 
-def stamp_service_worker(site: Path, exclude: frozenset[str] = frozenset()) -> str:
-    """Fill in ``site/sw.js`` from the files under ``site``; return the build version.
+def stamp_service_worker(site: Path, exclude: frozenset[str] = frozenset()) -> dict[str, str]:
+    """Fill in ``site/sw.js`` from the files under ``site``; return the stamped mapping.
 
-    exclude : relative paths (posix) to leave out of the precache list, e.g. bench-only pages.
-    Raises FileNotFoundError if ``site/sw.js`` is missing, ValueError if it has no placeholders.
+    Returns {path: sha256 hex} for every file except NOT_PRECACHED and ``exclude``
+    (relative posix paths, e.g. bench-only pages), sorted by path.
+    Raises FileNotFoundError if ``site/sw.js`` is missing, ValueError if it has no placeholder.
     """
     worker = site / SERVICE_WORKER
     source = worker.read_text(encoding="utf-8")
-    if '"__BUILD_VERSION__"' not in source or '"__PRECACHE__"' not in source:
-        raise ValueError(f"{worker} has no __BUILD_VERSION__/__PRECACHE__ placeholders")
-    files = sorted(
+    if PLACEHOLDER not in source:
+        raise ValueError(f"{worker} has no {PLACEHOLDER} placeholder")
+    paths = sorted(
         path.relative_to(site).as_posix()
         for path in site.rglob("*")
         if path.is_file() and path.relative_to(site).as_posix() not in NOT_PRECACHED | exclude
     )
-    digest = hashlib.sha256()
-    for name in files:
-        digest.update(name.encode() + b"\0" + (site / name).read_bytes() + b"\0")
-    version = digest.hexdigest()[:16]
-    urls = ["./"] + [f"./{name}" for name in files]
-    worker.write_text(
-        source.replace('"__BUILD_VERSION__"', json.dumps(version)).replace(
-            '"__PRECACHE__"', json.dumps(urls, indent=2)
-        ),
-        encoding="utf-8",
-    )
-    return version
+    files = {name: hashlib.sha256((site / name).read_bytes()).hexdigest() for name in paths}
+    worker.write_text(source.replace(PLACEHOLDER, json.dumps(files, indent=2)), encoding="utf-8")
+    return files

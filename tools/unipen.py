@@ -40,7 +40,7 @@ __all__ = [
 
 CANVAS_SIDE_PX = 560  # the page's pad: 280 CSS px at devicePixelRatio 2, device pixels
 MARGIN_FRACTION = 0.15  # empty border on each side: the digit spans 70 % of the canvas
-BRUSH_FRACTION = 0.06  # pen width as a fraction of the canvas side (the page mirrors it)
+BRUSH_FRACTION = 0.06  # pen width as a fraction of the canvas side (site.json gives the page it)
 
 _SEGMENT = re.compile(r'^\.SEGMENT\s+DIGIT\s+\S+\s+\S+\s+"(\d)"\s*$')
 

@@ -3,21 +3,22 @@
 // Points are stored in canvas-relative units (0..1 of the side), so a resize or an undo
 // redraws the same picture at any backing-store size. Ink is opaque black on a
 // transparent background: the preprocessing reads ink from the alpha channel.
+//
+// After every change of the drawing the canvas fires a "drawingchange" CustomEvent whose
+// detail says what changed: "move" (a stroke grows), "end" (pen up), "clear" or "undo".
 
-// Brush width as a fraction of the canvas side; mirrors tools.unipen.BRUSH_FRACTION.
-export const BRUSH_FRACTION = 0.06;
 const INK = "#000";
 
 export class DrawingPad {
   /**
    * @param {HTMLCanvasElement} canvas
-   * @param {(kind: "move" | "end" | "clear" | "undo") => void} onChange called after
-   *   every change of the drawing ("move" while a stroke grows).
+   * @param {number} brushFraction pen width as a fraction of the canvas side (site.json
+   *   page.brushFraction: the width the pen-stroke evaluators draw with).
    */
-  constructor(canvas, onChange) {
+  constructor(canvas, brushFraction) {
     this.canvas = canvas;
     this.ctx = canvas.getContext("2d", { willReadFrequently: true });
-    this.onChange = onChange;
+    this.brushFraction = brushFraction;
     this.strokes = [];
     this.cleared = []; // drawings removed by clear(), newest last: undo() brings them back
     this.activePointer = null;
@@ -121,7 +122,7 @@ export class DrawingPad {
         this.#render();
       });
     }
-    this.onChange(kind);
+    this.canvas.dispatchEvent(new CustomEvent("drawingchange", { detail: kind }));
   }
 
   #render() {
@@ -129,7 +130,7 @@ export class DrawingPad {
     const side = this.canvas.width;
     ctx.clearRect(0, 0, side, side);
     ctx.strokeStyle = INK;
-    ctx.lineWidth = BRUSH_FRACTION * side;
+    ctx.lineWidth = this.brushFraction * side;
     ctx.lineCap = "round";
     ctx.lineJoin = "round";
     for (const stroke of this.strokes) traceStroke(ctx, stroke, side);

@@ -1,54 +1,96 @@
-// Service worker: precaches the whole app (shell, Pyodide runtime, wheels, weights) on first
-// visit, then serves every same-origin GET from the cache, so later visits start faster and work
-// offline. The site build writes BUILD_VERSION (a hash of every file) and PRECACHE (their paths);
-// a new deploy therefore installs a new cache and deletes the old ones.
-const BUILD_VERSION = "__BUILD_VERSION__";
-const PRECACHE = "__PRECACHE__";
-const CACHE = `digit-recognizer-${BUILD_VERSION}`;
+// Service worker: keeps a verified copy of every file of one build, so that later visits
+// start from it and the app works offline.
+//
+// The site build stamps FILES: each file's path (relative to this worker) and the sha256 of
+// its bytes (tools/precache.py). Entries live in one cache shared by all builds and are keyed
+// by content hash ("<url>?sha256=<hex>"), so:
+// - a file is stored only when its bytes match the hash this worker was built with, and a new
+//   build downloads only the files whose hash changed;
+// - installation fetches each missing file, and once more past the HTTP cache if its bytes do
+//   not match. If the server still holds other bytes (a deploy half done, a stale proxy), the
+//   installation fails: the previous worker keeps serving its own complete set, and the
+//   browser tries again on a later visit;
+// - an update waits until no page uses the previous worker, so one page load never mixes two
+//   builds; the first installation takes over at once.
+const FILES = "__FILES__";
+const CACHE = "digit-recognizer-files"; // offline.js clears every cache named digit-recognizer-*
 
-// "no-cache" revalidates with the server: files this visit already downloaded come back as
-// 304 Not Modified instead of being downloaded twice, and a new deploy is never mixed with
-// stale copies from the HTTP cache.
-self.addEventListener("install", (event) => {
-  event.waitUntil(
-    caches
-      .open(CACHE)
-      .then((cache) => cache.addAll(PRECACHE.map((path) => new Request(path, { cache: "no-cache" }))))
-      .then(() => self.skipWaiting()),
+/** The cache key of a file: its URL with the sha256 of this build's bytes. */
+const keyOf = (path) => new URL(`${path}?sha256=${FILES[path]}`, self.registration.scope).href;
+
+/** The FILES path a request asks for, or null when it is not a file of this build. */
+function fileOf(request) {
+  const url = new URL(request.url);
+  const scope = new URL(self.registration.scope);
+  const navigation = request.mode === "navigate";
+  if (url.origin !== scope.origin || !url.pathname.startsWith(scope.pathname)) return null;
+  if (url.search && !navigation) return null;
+  const path = url.pathname.slice(scope.pathname.length) || "index.html";
+  return Object.hasOwn(FILES, path) ? path : null;
+}
+
+/** Hex sha256 of some bytes. */
+async function sha256(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** A file's response whose bytes match FILES; throws when the server holds other bytes. */
+async function fetchVerified(path) {
+  for (const cacheMode of ["no-cache", "reload"]) {
+    // "no-cache" revalidates: a file this visit already downloaded comes back as 304 Not
+    // Modified instead of twice. "reload" skips the HTTP cache for a copy that did not match.
+    const response = await fetch(new Request(path, { cache: cacheMode }));
+    if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+    const bytes = await response.arrayBuffer();
+    if ((await sha256(bytes)) === FILES[path]) {
+      const headers = new Headers(response.headers); // the host's, e.g. a CSP for index.html
+      headers.delete("Content-Encoding"); // the body is kept decoded
+      headers.delete("Content-Length");
+      return new Response(bytes, { status: response.status, headers });
+    }
+  }
+  throw new Error(`${path}: the server's copy does not match this build`);
+}
+
+/** Store every file of this build that the cache lacks. */
+async function storeMissing() {
+  const cache = await caches.open(CACHE);
+  await Promise.all(
+    Object.keys(FILES).map(async (path) => {
+      const key = keyOf(path);
+      if (!(await cache.match(key))) await cache.put(key, await fetchVerified(path));
+    }),
   );
+}
+
+/** Delete what no file of this build needs (and the caches of earlier worker versions). */
+async function deleteOthers() {
+  for (const name of await caches.keys()) {
+    if (name.startsWith("digit-recognizer-") && name !== CACHE) await caches.delete(name);
+  }
+  const cache = await caches.open(CACHE);
+  const needed = new Set(Object.keys(FILES).map(keyOf));
+  const stale = (await cache.keys()).filter((request) => !needed.has(request.url));
+  await Promise.all(stale.map((request) => cache.delete(request)));
+}
+
+self.addEventListener("install", (event) => {
+  const firstInstall = !self.registration.active;
+  event.waitUntil(storeMissing().then(() => firstInstall && self.skipWaiting()));
 });
 
 self.addEventListener("activate", (event) => {
-  event.waitUntil(
-    caches
-      .keys()
-      .then((names) =>
-        Promise.all(
-          names
-            .filter((name) => name.startsWith("digit-recognizer-") && name !== CACHE)
-            .map((name) => caches.delete(name)),
-        ),
-      )
-      .then(() => self.clients.claim()),
-  );
+  event.waitUntil(deleteOthers().then(() => self.clients.claim()));
 });
 
 self.addEventListener("fetch", (event) => {
-  const request = event.request;
-  if (request.method !== "GET" || new URL(request.url).origin !== self.location.origin) {
-    return;
-  }
+  const path = event.request.method === "GET" ? fileOf(event.request) : null;
+  if (path === null) return; // not a file of this build: the network answers
   event.respondWith(
-    caches.open(CACHE).then(async (cache) => {
-      const cached = await cache.match(request, { ignoreSearch: request.mode === "navigate" });
-      if (cached) {
-        return cached;
-      }
-      const response = await fetch(request);
-      if (response.ok && response.type === "basic") {
-        cache.put(request, response.clone());
-      }
-      return response;
-    }),
+    caches
+      .open(CACHE)
+      .then((cache) => cache.match(keyOf(path)))
+      .then((cached) => cached ?? fetch(event.request)),
   );
 });

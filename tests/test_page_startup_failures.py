@@ -1,0 +1,58 @@
+"""Start-up failures show their own cause within seconds, never an endless spinner; text that
+Python writes to stderr while the page starts is not a failure."""
+
+import pytest
+from conftest import wait_ready
+
+pytestmark = pytest.mark.browser
+
+FAILURE_SHOWN_MS = 30_000  # far below the page's last-resort timeout (180 s)
+STARTUP_ENDED = "document.documentElement.dataset.appState !== 'loading'"
+
+
+def serve_changed(page, pattern: str, change) -> None:
+    """Serve the file matching ``pattern`` with its bytes passed through ``change``."""
+
+    def fulfill(route):
+        response = route.fetch()
+        route.fulfill(response=response, body=change(response.body()))
+
+    page.route(pattern, fulfill)
+
+
+def failure_after_start(page, url: str) -> str:
+    """Open the page; return the banner's text, which must show within FAILURE_SHOWN_MS."""
+    page.goto(url)
+    page.wait_for_function(STARTUP_ENDED, timeout=FAILURE_SHOWN_MS)
+    assert page.evaluate("document.documentElement.dataset.appState") == "error"
+    assert page.locator("#banner").is_visible() and page.locator("#loading").is_hidden()
+    return page.inner_text("#banner-text")
+
+
+def test_a_corrupt_runtime_is_named_with_its_compile_error(new_page, page_log, site_url):
+    page_log.errors_expected = True
+    page = new_page()
+    serve_changed(page, "**/pyodide/pyodide.asm.wasm", lambda body: body[: len(body) // 2])
+    message = failure_after_start(page, site_url)
+    assert "/pyodide/pyodide.asm.wasm" in message
+    assert "CompileError" in message
+    assert "connection" not in message
+
+
+def test_a_python_error_at_start_shows_its_type_and_text(new_page, page_log, site_url):
+    page_log.errors_expected = True
+    page = new_page()
+    error = b'raise RuntimeError("no network today")\n'
+    serve_changed(page, "**/main.py", lambda body: error + body)
+    message = failure_after_start(page, site_url)
+    assert message == "The recognizer failed to start: RuntimeError: no network today"
+
+
+def test_text_on_stderr_does_not_stop_the_start(new_page, page_log, site_url):
+    page_log.errors_expected = True  # PyScript logs stderr lines as console errors
+    page = new_page()
+    warning = b'import sys\nprint("DeprecationWarning: something old", file=sys.stderr)\n'
+    serve_changed(page, "**/main.py", lambda body: warning + body)
+    wait_ready(page, site_url)
+    assert any("something old" in text for text in page_log.console_errors)
+    assert page_log.page_errors == [] and page_log.http_errors == []
