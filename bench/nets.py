@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 
 from recognizer.model_file import read_model_file, save_network
+from tools.paths import REPO_ROOT
 
 __all__ = ["PRESETS", "REPO_ROOT", "preset_path", "write_standin"]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 PRESETS = ("default", "seed")
 
 

@@ -3,7 +3,6 @@ the page's NumPy forward pass, and their model cards state exactly what is measu
 
 import hashlib
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,9 +11,9 @@ pytest.importorskip("tqdm")  # training.mnist needs the train extra
 
 from recognizer.input_spec import to_network_input
 from recognizer.network import load_network
+from tools.paths import REPO_ROOT
 from training.mnist import load_mnist
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 MIN_ACCURACY = {"default": 0.995, "seed": 0.99}
 BATCH = 500
 

@@ -1,7 +1,5 @@
 """Benchmark helpers: the ONNX twin of a model file, FLOP counts, the README block."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -12,6 +10,7 @@ from bench.onnx_export import forward_flops, npz_to_onnx
 from bench.report import END, START, replace_block
 from recognizer.model_file import read_model_file
 from recognizer.network import load_network
+from tools.paths import REPO_ROOT
 
 onnx_reference = pytest.importorskip("onnx.reference")
 
@@ -66,7 +65,7 @@ def test_replace_block_appends_the_markers_when_missing(tmp_path):
 
 
 def test_accuracy_table_labels_what_each_figure_was_measured_on():
-    card = Path(__file__).resolve().parents[1] / "weights" / "default.json"
+    card = REPO_ROOT / "weights" / "default.json"
     folds = writer_independent(card)
     assert folds is not None, "the committed model card has no writer-fold figures"
     mnist = {"images": 10000, "accuracy": 0.9961, "errors": 39, "digits_per_second": 9000.0}

@@ -18,16 +18,16 @@ from tools import unipen
 from tools.build_site import (
     PYODIDE_FILES,
     PYODIDE_PACKAGES,
-    ROOT,
     BuildError,
     build_site,
     main,
     pyscript_chunks,
 )
+from tools.paths import REPO_ROOT
 from tools.serve import read_header_rules, start_server
 
-DIST = ROOT / "node_modules" / "@pyscript" / "core" / "dist"
-LOCK = json.loads((ROOT / "node_modules" / "pyodide" / "pyodide-lock.json").read_text())
+DIST = REPO_ROOT / "node_modules" / "@pyscript" / "core" / "dist"
+LOCK = json.loads((REPO_ROOT / "node_modules" / "pyodide" / "pyodide-lock.json").read_text())
 STATIC_IMPORT = re.compile(r'(?:\bfrom|\bimport)\s*"\./([\w.-]+\.js)"')  # not import("...")
 WHEELS = {LOCK["packages"][name]["file_name"] for name in PYODIDE_PACKAGES}
 
@@ -93,7 +93,7 @@ def test_page_and_package_are_copied_without_caches(site, tmp_path):
         assert name in copied
     assert not [name for name in copied if "__pycache__" in name or name.endswith(".pyc")]
     config = tomllib.loads((site.out / "pyscript.toml").read_text())
-    modules = {p.name for p in (ROOT / "web" / "recognizer").glob("*.py")}
+    modules = {p.name for p in (REPO_ROOT / "web" / "recognizer").glob("*.py")}
     assert set(config["files"]) == {f"./recognizer/{name}" for name in modules}
     for target in config["files"].values():
         assert (site.out / target).is_file()

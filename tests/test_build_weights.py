@@ -4,7 +4,6 @@ import hashlib
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,11 +13,10 @@ pytest.importorskip("tensorflow")
 from recognizer.decision import Calibration
 from recognizer.input_spec import to_network_input
 from recognizer.network import load_network
+from tools.paths import REPO_ROOT
 from training.mnist import SHA256, load_mnist
 
 pytestmark = [pytest.mark.tensorflow, pytest.mark.slow]
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_build(*args: str) -> subprocess.CompletedProcess:

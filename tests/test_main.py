@@ -5,8 +5,8 @@ import io
 import main
 import numpy as np
 import pytest
-from conftest import SEVEN
 from PIL import Image
+from support import SEVEN
 
 from recognizer.network import load_network
 from tools import unipen

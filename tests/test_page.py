@@ -5,7 +5,7 @@ import json
 import re
 
 import pytest
-from conftest import INK_PIXELS, SEVEN, draw, settled_result
+from support import INK_PIXELS, SEVEN, draw, settled_result
 
 from recognizer import preprocess
 from recognizer.decision import Verdict
@@ -212,7 +212,7 @@ def test_phone_layout_fits_360_px(new_page, site_url):
 
 @pytest.mark.parametrize("asset", ["**/pyodide.asm.wasm", "**/model/default.npz"])
 def test_a_failed_asset_shows_the_error_banner(new_page, page_log, site_url, asset):
-    page_log.errors_expected = True
+    page_log.expect("Failed to load resource: net::ERR_FAILED", "^Failed to fetch$")  # the abort
     page = new_page()
     page.route(asset, lambda route: route.abort())
     page.goto(site_url)

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import READY_TIMEOUT_MS, PageLog
+from support import READY_TIMEOUT_MS, PageLog
 
 from tools.build_site import build_site
 from tools.serve import start_server

@@ -8,10 +8,11 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import READY_TIMEOUT_MS, REPO_ROOT, SEVEN, draw, settled_result, wait_ready
 from PIL import Image, ImageDraw
+from support import READY_TIMEOUT_MS, SEVEN, draw, settled_result, wait_ready
 
 from tools.eval_strokes import answered_after
+from tools.paths import REPO_ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -104,7 +105,6 @@ def test_works_offline_after_the_first_visit(new_page, site_url, built_site):
 
 
 def test_the_banner_button_replaces_a_broken_saved_copy(new_page, page_log, site_url, built_site):
-    page_log.errors_expected = True
     page = new_page()
     wait_ready(page, site_url)
     page.evaluate(SW_CACHE_FILLED)  # the service worker has saved its copy
@@ -122,7 +122,6 @@ def test_the_banner_button_replaces_a_broken_saved_copy(new_page, page_log, site
 
 
 def test_tampered_weights_are_refused(new_page, page_log, site_url):
-    page_log.errors_expected = True
     page = new_page()
 
     def tamper(route):

@@ -2,7 +2,7 @@
 Python writes to stderr while the page starts is not a failure."""
 
 import pytest
-from conftest import wait_ready
+from support import wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +30,6 @@ def failure_after_start(page, url: str) -> str:
 
 
 def test_a_corrupt_runtime_is_named_with_its_compile_error(new_page, page_log, site_url):
-    page_log.errors_expected = True
     page = new_page()
     serve_changed(page, "**/pyodide/pyodide.asm.wasm", lambda body: body[: len(body) // 2])
     message = failure_after_start(page, site_url)
@@ -40,7 +39,7 @@ def test_a_corrupt_runtime_is_named_with_its_compile_error(new_page, page_log, s
 
 
 def test_a_python_error_at_start_shows_its_type_and_text(new_page, page_log, site_url):
-    page_log.errors_expected = True
+    page_log.expect("RuntimeError: no network today")  # logged by PyScript as well
     page = new_page()
     error = b'raise RuntimeError("no network today")\n'
     serve_changed(page, "**/main.py", lambda body: error + body)
@@ -49,7 +48,7 @@ def test_a_python_error_at_start_shows_its_type_and_text(new_page, page_log, sit
 
 
 def test_text_on_stderr_does_not_stop_the_start(new_page, page_log, site_url):
-    page_log.errors_expected = True  # PyScript logs stderr lines as console errors
+    page_log.expect("DeprecationWarning: something old")  # PyScript logs stderr as errors
     page = new_page()
     warning = b'import sys\nprint("DeprecationWarning: something old", file=sys.stderr)\n'
     serve_changed(page, "**/main.py", lambda body: warning + body)

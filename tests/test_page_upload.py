@@ -6,7 +6,7 @@ import zlib
 
 import numpy as np
 import pytest
-from conftest import INK_PIXELS, SEVEN, draw
+from support import INK_PIXELS, SEVEN, draw
 
 from recognizer import preprocess
 from recognizer.network import load_network

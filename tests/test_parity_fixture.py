@@ -1,13 +1,12 @@
 """Without TensorFlow: the NumPy forward pass reproduces recorded Keras outputs."""
 
 import hashlib
-from pathlib import Path
 
 import numpy as np
 
 from recognizer.network import load_network
+from tools.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "keras_outputs_default.npz"
 WEIGHTS = REPO_ROOT / "weights" / "default.npz"
 

@@ -1,7 +1,5 @@
 """Keras model(x) and the NumPy forward pass agree, for random and committed weights."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -10,7 +8,9 @@ pytest.importorskip("tensorflow")
 import keras
 
 from recognizer.input_spec import to_network_input
+from recognizer.model_file import read_model_file
 from recognizer.network import load_network
+from tools.paths import REPO_ROOT
 from training.export import (
     ExportError,
     count_macs,
@@ -18,7 +18,6 @@ from training.export import (
     export_model,
     keras_to_layers,
     layers_to_keras,
-    read_model_file,
 )
 from training.mnist import load_mnist
 from training.models import build_model
@@ -26,7 +25,6 @@ from training.parity_fixture import keras_outputs
 
 pytestmark = pytest.mark.tensorflow
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 N_IMAGES = 300
 TOLERANCE = 1e-5
 
@@ -99,7 +97,8 @@ def test_file_round_trips_through_keras(tmp_path):
     model = randomise(build_model("default"), seed=4)
     path = tmp_path / "m.npz"
     export_model(model, path, {}, storage="float16")
-    entries, arrays, _ = read_model_file(path)
+    model = read_model_file(path)
+    entries, arrays = model.entries(), model.arrays()
     assert all(value.dtype == np.float16 for value in arrays.values())
     x = np.random.default_rng(0).random((8, 28, 28, 1), dtype=np.float32)
     rebuilt = np.asarray(layers_to_keras(entries, arrays)(x))

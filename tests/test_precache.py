@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tools.paths import REPO_ROOT
 from tools.precache import stamp_service_worker
 
-WORKER_SOURCE = Path(__file__).resolve().parent.parent / "web" / "sw.js"
+WORKER_SOURCE = REPO_ROOT / "web" / "sw.js"
 
 
 def make_site(root: Path, files: dict[str, bytes]) -> Path:

@@ -14,12 +14,12 @@ from PIL import Image, ImageDraw
 from bench.nets import PRESETS, write_standin
 from recognizer.network import ModelFileError, load_network
 from tools import synthetic_photos, unipen, upload_files
+from tools.paths import REPO_ROOT, shared_path
 from training import negatives
 from training.mnist import read_test_set
 
 pytestmark = [pytest.mark.pyodide, pytest.mark.slow]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 RUNNER = REPO_ROOT / "tools" / "pyodide" / "run_python.mjs"
 PREDICT = REPO_ROOT / "tests" / "pyodide" / "predict.py"
 SCRATCH = "/scratch"  # where the test's temp folder appears inside Pyodide
@@ -37,7 +37,7 @@ def _needs_node_runtime():
 def run_in_pyodide(script: Path, *args: str, scratch: Path) -> subprocess.CompletedProcess:
     """Run a Python script under Pyodide with ``scratch`` mounted at /scratch."""
     env = dict(os.environ)
-    env.setdefault("PYODIDE_WHEELS", str(REPO_ROOT.parent / "shared" / "pyodide"))
+    env.setdefault("PYODIDE_WHEELS", str(shared_path("PYODIDE_WHEELS")))
     return subprocess.run(
         ["node", str(RUNNER), "--mount", f"{scratch}:{SCRATCH}", str(script), *args],
         capture_output=True,

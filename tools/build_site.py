@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from recognizer.preprocess import MAX_IMAGE_BYTES
+from tools.paths import REPO_ROOT
 from tools.precache import SERVICE_WORKER, stamp_service_worker
 from tools.unipen import BRUSH_FRACTION
 
@@ -52,7 +53,6 @@ __all__ = [
     "sha256_file",
 ]
 
-ROOT = Path(__file__).resolve().parent.parent
 SKIPPED_PARTS = {"__pycache__", ".DS_Store"}  # never copied from web/
 PYODIDE_FILES = (
     "pyodide.mjs",
@@ -191,7 +191,7 @@ def build_site(
     out: Path,
     wheels: Path | None = None,
     model: str = "default",
-    root: Path = ROOT,
+    root: Path = REPO_ROOT,
     weights_dir: Path | None = None,
 ) -> SiteInfo:
     """Build the site into ``out`` (replaced if it exists) and return what was written.
@@ -255,7 +255,7 @@ def build_site(
 def main(argv: list[str] | None = None) -> int:
     """Command line entry; returns the process exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "site", help="output folder")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "site", help="output folder")
     parser.add_argument(
         "--wheels",
         type=Path,

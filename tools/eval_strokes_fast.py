@@ -21,10 +21,11 @@ from recognizer.network import load_network
 from recognizer.reader import DigitReader
 from tools import unipen
 from tools.eval_strokes import Evaluation, format_report
+from tools.paths import REPO_ROOT
 
 __all__ = ["evaluate_in_process"]
 
-DEFAULT_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "default.npz"
+DEFAULT_WEIGHTS = REPO_ROOT / "weights" / "default.npz"
 
 
 def evaluate_in_process(

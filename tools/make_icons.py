@@ -4,11 +4,11 @@ Run ``python -m tools.make_icons`` after changing the design; the PNGs are commi
 Sizes: 192 and 512 px ("any"), 512 px maskable (content inside the 80 % safe zone).
 """
 
-from pathlib import Path
-
 from PIL import Image, ImageDraw
 
-ICON_DIR = Path(__file__).resolve().parent.parent / "web" / "icons"
+from tools.paths import REPO_ROOT
+
+ICON_DIR = REPO_ROOT / "web" / "icons"
 BACKGROUND = (17, 24, 39)  # slate, the page's dark panel colour
 INK = (250, 204, 21)  # amber ink
 STROKE = [(0.30, 0.28), (0.70, 0.28), (0.46, 0.76)]  # the 7, in fractions of the content box

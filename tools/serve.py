@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from tools.build_site import ROOT
 from tools.build_site import main as build_main
+from tools.paths import REPO_ROOT
 
 __all__ = ["HEADERS_FILE", "MIME_TYPES", "SiteHandler", "main", "read_header_rules", "start_server"]
 
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     """Build (unless --no-build) and serve until interrupted; returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--out", type=Path, default=ROOT / "site")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "site")
     parser.add_argument("--wheels", help="folder with the Pyodide wheels")
     parser.add_argument("--no-build", action="store_true", help="serve the existing folder")
     args = parser.parse_args(argv)
