@@ -48,17 +48,8 @@ def _cpython(models: dict[str, Path], batch: np.ndarray, calls: int, rounds: int
     return samples
 
 
-def run(scratch: Path, quick: bool = False) -> dict:
-    """Measure everything; raises ParityError if the engines disagree, OSError without Node."""
-    calls, rounds = (10, 2) if quick else (20, 5)
-    if shutil.which("node") is None or not (REPO_ROOT / "node_modules" / "pyodide").exists():
-        raise FileNotFoundError("needs Node.js and `npm ci` (node_modules/pyodide)")
-    models = {}
-    for name in PRESETS:
-        models[name] = Path(shutil.copy(preset_path(name), scratch / f"{name}.npz"))
-        npz_to_onnx(models[name], scratch / f"{name}.onnx")
-    batch, batch_source = _inputs(max(BATCHES))
-    np.savez(scratch / "inputs.npz", batch=batch)
+def _node_run(scratch: Path, models: dict[str, Path], calls: int, rounds: int) -> dict:
+    """Time our forward pass and ONNX Runtime Web in Pyodide under Node (forward_node.mjs)."""
     config = {
         "scratch": str(scratch),
         "inputs": "inputs.npz",
@@ -79,10 +70,50 @@ def run(scratch: Path, quick: bool = False) -> dict:
     )
     if done.returncode != 0:
         raise RuntimeError(f"forward_node.mjs failed:\n{done.stderr[-3000:]}")
-    node = json.loads(done.stdout.strip().splitlines()[-1])
-    cpython = _cpython(models, batch, calls, rounds)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
-    report = {
+
+def _model_figures(path: Path, node_entry: dict, cpython_samples: dict) -> dict:
+    """One network's figures: parity with ONNX Runtime, then per batch size the times of each
+    engine (ms), their ratios and GFLOP/s. Raises ParityError when the engines disagree."""
+    difference = node_entry["parity_max_abs_diff"]
+    if difference > PARITY_TOLERANCE:
+        raise ParityError(f"{path.stem}: ONNX Runtime differs from ours by {difference:.3g}")
+    flops = forward_flops(path)
+    figures = {
+        "mflops_per_digit": flops / 1e6,
+        "parity_max_abs_diff": difference,
+        "parity_examples": node_entry["parity_examples"],
+    }
+    for n in BATCHES:
+        ms = {
+            "pyodide": summary(node_entry["ours"][str(n)], 1e3),
+            "cpython": summary(cpython_samples[n], 1e3),
+            "ort_wasm": summary(node_entry["reference"][str(n)], 1e3),
+        }
+        figures[f"batch_{n}"] = {
+            "ms": ms,
+            "ratio_pyodide_to_ort": ratio(ms["pyodide"], ms["ort_wasm"]),
+            "ratio_cpython_to_ort": ratio(ms["cpython"], ms["ort_wasm"]),
+            "gflops": {k: flops * n / (v["median"] / 1e3) / 1e9 for k, v in ms.items()},
+        }
+    return figures
+
+
+def run(scratch: Path, quick: bool = False) -> dict:
+    """Measure everything; raises ParityError if the engines disagree, OSError without Node."""
+    calls, rounds = (10, 2) if quick else (20, 5)
+    if shutil.which("node") is None or not (REPO_ROOT / "node_modules" / "pyodide").exists():
+        raise FileNotFoundError("needs Node.js and `npm ci` (node_modules/pyodide)")
+    models = {}
+    for name in PRESETS:
+        models[name] = Path(shutil.copy(preset_path(name), scratch / f"{name}.npz"))
+        npz_to_onnx(models[name], scratch / f"{name}.onnx")
+    batch, batch_source = _inputs(max(BATCHES))
+    np.savez(scratch / "inputs.npz", batch=batch)
+    node = _node_run(scratch, models, calls, rounds)
+    cpython = _cpython(models, batch, calls, rounds)
+    return {
         "inputs": batch_source,
         "samples": calls * rounds,
         "runtime": {**node["runtime"], "cpython_numpy": np.__version__},
@@ -94,31 +125,8 @@ def run(scratch: Path, quick: bool = False) -> dict:
                 for route in ("matmul", "einsum")
             },
         },
-        "models": {},
+        "models": {
+            name: _model_figures(path, node["models"][name], cpython[name])
+            for name, path in models.items()
+        },
     }
-    for name, path in models.items():
-        entry = node["models"][name]
-        if entry["parity_max_abs_diff"] > PARITY_TOLERANCE:
-            raise ParityError(
-                f"{name}: ONNX Runtime differs from ours by {entry['parity_max_abs_diff']:.3g}"
-            )
-        flops = forward_flops(path)
-        model = {
-            "mflops_per_digit": flops / 1e6,
-            "parity_max_abs_diff": entry["parity_max_abs_diff"],
-            "parity_examples": entry["parity_examples"],
-        }
-        for n in BATCHES:
-            ms = {
-                "pyodide": summary(entry["ours"][str(n)], 1e3),
-                "cpython": summary(cpython[name][n], 1e3),
-                "ort_wasm": summary(entry["reference"][str(n)], 1e3),
-            }
-            model[f"batch_{n}"] = {
-                "ms": ms,
-                "ratio_pyodide_to_ort": ratio(ms["pyodide"], ms["ort_wasm"]),
-                "ratio_cpython_to_ort": ratio(ms["cpython"], ms["ort_wasm"]),
-                "gflops": {k: flops * n / (v["median"] / 1e3) / 1e9 for k, v in ms.items()},
-            }
-        report["models"][name] = model
-    return report

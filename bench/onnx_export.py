@@ -30,65 +30,91 @@ def forward_flops(npz_path: Path) -> int:
     return 2 * sum(layer.macs for layer in read_model_file(npz_path).layers)
 
 
+class _Graph:
+    """ONNX nodes and initializers built up layer by layer, tracking the current tensor and
+    its layout (the file is NHWC; ONNX's Conv and MaxPool want NCHW)."""
+
+    def __init__(self):
+        self.nodes, self.initializers = [], []
+        self.current, self.layout = "x", "NHWC"
+
+    def emit(self, op: str, *inputs: str, **attrs) -> None:
+        """Append a node reading the current tensor (then ``inputs``); it becomes current."""
+        out = f"t{len(self.nodes)}"
+        self.nodes.append(helper.make_node(op, [self.current, *inputs], [out], **attrs))
+        self.current = out
+
+    def constant(self, name: str, value: np.ndarray) -> str:
+        self.initializers.append(
+            numpy_helper.from_array(np.ascontiguousarray(value, np.float32), name)
+        )
+        return name
+
+    def to_layout(self, target: str) -> None:
+        if self.layout != target:
+            self.emit("Transpose", perm=[0, 3, 1, 2] if target == "NCHW" else [0, 2, 3, 1])
+            self.layout = target
+
+    def activate(self, name: str) -> None:
+        op = ACTIVATION_OPS[name]
+        self.emit(op, axis=-1) if op == "Softmax" else self.emit(op)
+
+    def conv2d(self, layer: Conv2D) -> None:
+        self.to_layout("NCHW")
+        weight = layer.kernel.transpose(
+            3, 2, 0, 1
+        )  # (kh, kw, C_in, C_out) -> (C_out, C_in, kh, kw)
+        self.emit(
+            "Conv",
+            self.constant(f"{layer.name}/W", weight),
+            self.constant(f"{layer.name}/B", layer.bias),
+            kernel_shape=list(layer.kernel.shape[:2]),
+        )
+        self.activate("relu")
+
+    def max_pool2d(self, layer: MaxPool2D) -> None:
+        self.to_layout("NCHW")
+        self.emit("MaxPool", kernel_shape=[2, 2], strides=[2, 2])
+
+    def flatten(self, layer: Flatten) -> None:
+        self.to_layout("NHWC")  # the file's flatten order
+        self.emit("Flatten", axis=1)
+
+    def dense(self, layer: Dense) -> None:
+        self.emit(  # kernel (n_in, n_out) as stored
+            "Gemm",
+            self.constant(f"{layer.name}/W", layer.kernel),
+            self.constant(f"{layer.name}/B", layer.bias),
+        )
+        self.activate(layer.activation)
+
+
+_EMITTERS = {
+    Conv2D: _Graph.conv2d,
+    MaxPool2D: _Graph.max_pool2d,
+    Flatten: _Graph.flatten,
+    Dense: _Graph.dense,
+}
+
+
 def npz_to_onnx(npz_path: Path, onnx_path: Path) -> Path:
     """Write the ONNX model (opset 17, dynamic batch) equal to the model file; return its path.
 
     Input "x": (N, 28, 28, 1) float32 NHWC; output "probs": (N, n_classes) float32.
     Raises ModelFileError if the file is not a valid model file.
     """
-    nodes, inits = [], []
-    current, layout = "x", "NHWC"
-
-    def emit(op: str, inputs: list[str], **attrs) -> str:
-        out = f"t{len(nodes)}"
-        nodes.append(helper.make_node(op, inputs, [out], **attrs))
-        return out
-
-    def constant(name: str, value: np.ndarray) -> str:
-        inits.append(numpy_helper.from_array(np.ascontiguousarray(value, np.float32), name))
-        return name
-
-    def to_layout(target: str) -> str:
-        nonlocal layout
-        if layout != target:
-            perm = [0, 3, 1, 2] if target == "NCHW" else [0, 2, 3, 1]
-            layout = target
-            return emit("Transpose", [current], perm=perm)
-        return current
-
-    def activate(name: str) -> str:
-        op = ACTIVATION_OPS[name]
-        return emit(op, [current], axis=-1) if op == "Softmax" else emit(op, [current])
-
+    graph = _Graph()
     for layer in read_model_file(npz_path).layers:
-        match layer:
-            case Conv2D(name=name, kernel=kernel, bias=bias):  # kernel (kh, kw, C_in, C_out)
-                current = to_layout("NCHW")
-                weight = constant(
-                    f"{name}/W", kernel.transpose(3, 2, 0, 1)
-                )  # (C_out, C_in, kh, kw)
-                inputs = [current, weight, constant(f"{name}/B", bias)]
-                current = emit("Conv", inputs, kernel_shape=list(kernel.shape[:2]))
-                current = activate("relu")
-            case MaxPool2D():
-                current = to_layout("NCHW")
-                current = emit("MaxPool", [current], kernel_shape=[2, 2], strides=[2, 2])
-            case Flatten():
-                current = to_layout("NHWC")
-                current = emit("Flatten", [current], axis=1)
-            case Dense(name=name, kernel=kernel, bias=bias, activation=activation):
-                inputs = [current, constant(f"{name}/W", kernel), constant(f"{name}/B", bias)]
-                current = emit("Gemm", inputs)  # kernel (n_in, n_out) as stored
-                current = activate(activation)
-    nodes[-1].output[0] = "probs"
-    graph = helper.make_graph(
-        nodes,
+        _EMITTERS[type(layer)](graph, layer)
+    graph.nodes[-1].output[0] = "probs"
+    onnx_graph = helper.make_graph(
+        graph.nodes,
         "recognizer",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", *INPUT_SHAPE])],
         [helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["N", None])],
-        initializer=inits,
+        initializer=graph.initializers,
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    model = helper.make_model(onnx_graph, opset_imports=[helper.make_opsetid("", OPSET)])
     model.ir_version = 8
     onnx.checker.check_model(model, full_check=True)
     onnx.save(model, onnx_path)
