@@ -161,6 +161,7 @@ def pyodide(tmp_path_factory, mnist_dir, pendigits_file) -> PyodideRun:
         ("routes", "routes.py"),
         ("photos", "read_images.py", "photos", "photos.npz"),
         ("broken", "read_images.py", "broken", "broken.npz"),
+        ("explain", "explain.py", "inputs.npz", "explain.npz", "models/trained-default.npz"),
     ]
     listed = [
         {
@@ -217,6 +218,23 @@ def test_pyodide_takes_the_routes_built_for_it(pyodide):
         "winograd": True,
         "winograd_pays": True,
     }
+
+
+def test_the_look_inside_matches_cpython(pyodide, tmp_path):
+    """Each layer's output (the last one the forward pass) and the sensitivity maps."""
+    pyodide.output("explain")
+    explain_all = runpy.run_path(str(SCRIPTS / "explain.py"))["explain_all"]
+    model = pyodide.scratch / "models" / "trained-default.npz"
+    explain_all(str(pyodide.scratch / "inputs.npz"), str(tmp_path / "cpython.npz"), str(model))
+    with (
+        np.load(tmp_path / "cpython.npz") as ours,
+        np.load(pyodide.scratch / "explain.npz") as theirs,
+    ):
+        assert sorted(ours.files) == sorted(theirs.files)
+        layers = sorted(k for k in ours.files if k.startswith("layer/"))
+        np.testing.assert_array_equal(theirs[layers[-1]], theirs["probs"])  # the same pass
+        for key in ours.files:
+            np.testing.assert_allclose(theirs[key], ours[key], rtol=1e-4, atol=1e-5, err_msg=key)
 
 
 def read_in_cpython(folder: Path, out: Path) -> None:

@@ -13,7 +13,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from . import layers as L
-from .architecture import ModelFileError
+from .architecture import Layer, ModelFileError
 from .model_file import read_model_file, save_network
 
 __all__ = ["ModelFileError", "Network", "load_network", "save_network"]
@@ -29,11 +29,13 @@ class Network:
     steps : one callable per operation, each mapping a float32 batch to the next
     input_shape : (H, W, C) one example's input shape
     meta : the file's free-form ``meta`` dictionary (model card fields)
+    layers : the file's layers (``architecture``), for a look inside (``explain``)
     """
 
     steps: tuple[Step, ...]
     input_shape: Shape
     meta: Mapping[str, Any]
+    layers: tuple[Layer, ...]
 
     def predict_proba(self, images: np.ndarray) -> np.ndarray:
         """Class probabilities for a batch.
@@ -63,7 +65,9 @@ def load_network(
     """
     model = read_model_file(source, expected_sha256)
     steps = [step for layer in model.layers for step in layer.steps()]
-    return Network(tuple(_pool_before_relu(steps)), model.layers[0].input_shape, model.meta)
+    return Network(
+        tuple(_pool_before_relu(steps)), model.layers[0].input_shape, model.meta, model.layers
+    )
 
 
 def _pool_before_relu(steps: list[Step]) -> list[Step]:
