@@ -348,10 +348,30 @@ def test_largest_accepted_files_are_read():
         assert 0.15 < left < right < 0.85 and 0.15 < top < bottom < 0.85, name  # the "7"
 
 
+def test_uploaded_ink_edges_are_steepened():
+    ink = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    crisp = preprocess.crisp_ink(ink)
+    low, high = preprocess.UPLOAD_INK_RAMP
+    assert (crisp[ink <= low] == 0).all() and (crisp[ink >= high] == 255).all()
+    inside = (ink > low) & (ink < high)
+    assert (np.diff(crisp[inside].astype(int)) >= 0).all()  # order kept
+
+
+def test_a_resized_scan_reads_like_the_sharp_image():
+    """An MNIST-style digit saved 4x larger (bilinear, so its edges are soft) comes back with
+    strokes as full as the original's, not a thinner, fainter copy."""
+    digit = mnist_from_ink(ink_from_rgba(draw(280, 280, SEVEN, brush=16)))
+    scan = Image.fromarray(255 - digit).resize((112, 112), Image.Resampling.BILINEAR)
+    again = mnist_from_image_bytes(encode(scan, "PNG"))
+    assert (again > 128).sum() >= 0.85 * (digit > 128).sum()
+    assert np.corrcoef(again.ravel(), digit.ravel())[0, 1] > 0.9
+
+
 def test_mnist_image_round_trip_is_stable():
     digit = mnist_from_ink(ink_from_rgba(draw(280, 280, ZERO, brush=16)))
     again = mnist_from_image_bytes(encode(Image.fromarray(digit), "PNG"))
     row, col = centre_of_mass(again)
     assert abs(row - 14) <= 0.5 and abs(col - 14) <= 0.5
-    assert np.abs(np.subtract(ink_box(again), ink_box(digit))).max() <= 1
+    # Within 2 px: the upload path steepens soft edges (crisp_ink), so the faintest go.
+    assert np.abs(np.subtract(ink_box(again), ink_box(digit))).max() <= 2
     assert np.corrcoef(again.ravel(), digit.ravel())[0, 1] > 0.9
