@@ -5,8 +5,7 @@ mostly American digits lack: the long lead-in stroke (flag) of a "1" and the cro
 a "7". Then, per image
 (:func:`augment`): a stroke-width change (grey dilation or erosion), then one resampling that
 combines a random affine map (rotation, anisotropic scale, shear, shift, all about the
-image centre) with a smooth elastic displacement field, then on a share of the images a
-blur (as an upload resized up and down again gives). Vectorised over the batch with
+image centre) with a smooth elastic displacement field. Vectorised over the batch with
 NumPy and ``scipy.ndimage``; deterministic for a given ``numpy.random.Generator`` state.
 """
 
@@ -31,8 +30,6 @@ class AugmentConfig:
     elastic_px : standard deviation of the elastic displacement, pixels
     elastic_sigma_px : smoothness (Gaussian sigma) of the elastic field, pixels
     p_dilate, p_erode : probability of a 2x2 grey dilation (thicker) / erosion (thinner)
-    p_blur : share of the images blurred: a Gaussian of blur_sigma_px mixed in with a
-        weight drawn from blur_weight, then brightened so the peak stays where it was
     p_flag_one : share of the ones given a flag by :func:`add_pen_strokes`
     flag_length_px : (low, high) flag length, pixels
     flag_angle_deg : (low, high) flag angle below the horizontal, degrees
@@ -50,9 +47,6 @@ class AugmentConfig:
     elastic_sigma_px: float = 4.0
     p_dilate: float = 0.15
     p_erode: float = 0.3
-    p_blur: float = 0.3
-    blur_sigma_px: float = 1.0
-    blur_weight: tuple[float, float] = (0.3, 1.0)
     p_flag_one: float = 0.6
     flag_length_px: tuple[float, float] = (7.0, 15.0)
     flag_angle_deg: tuple[float, float] = (20.0, 60.0)
@@ -74,7 +68,7 @@ def augment(images: np.ndarray, rng: np.random.Generator, config: AugmentConfig)
     for start in range(0, len(images), CHUNK):
         batch = widths[start : start + CHUNK].astype(np.float32)  # (n, H, W)
         rows, cols = _sample_coordinates(batch.shape, rng, config)  # 2 x (n, H, W)
-        warped = _blur(_bilinear(batch, rows, cols), rng, config)  # (n, H, W)
+        warped = _bilinear(batch, rows, cols)  # (n, H, W)
         out[start : start + CHUNK] = np.clip(np.rint(warped), 0, 255).astype(np.uint8)
     return out
 
@@ -168,20 +162,6 @@ def _stroke_width(images: np.ndarray, rng: np.random.Generator, config: AugmentC
     out[dilate] = ndimage.grey_dilation(images[dilate], size=(1, 2, 2))
     out[erode] = ndimage.grey_erosion(images[erode], size=(1, 2, 2))
     return out
-
-
-def _blur(images: np.ndarray, rng: np.random.Generator, config: AugmentConfig) -> np.ndarray:
-    """Blur a random share of the batch, keeping each image's peak: (n, H, W) float32 -> same."""
-    chosen = np.flatnonzero(rng.random(len(images)) < config.p_blur)
-    weight = rng.uniform(*config.blur_weight, len(chosen)).astype(np.float32)[:, None, None]
-    sharp = images[chosen]  # (k, H, W)
-    sigma = (0, config.blur_sigma_px, config.blur_sigma_px)
-    mixed = (1 - weight) * sharp + weight * ndimage.gaussian_filter(sharp, sigma)
-    gain = sharp.max(axis=(1, 2), keepdims=True) / np.maximum(
-        mixed.max(axis=(1, 2), keepdims=True), 1e-6
-    )  # (k, 1, 1)
-    images[chosen] = mixed * gain
-    return images
 
 
 def _sample_coordinates(shape, rng: np.random.Generator, config: AugmentConfig):
