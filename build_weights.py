@@ -17,7 +17,7 @@ Steps:
 4. Train -- the shipped network, on MNIST plus every writer's pen digits plus drawings that
    are not a digit (``training.recipe``): a freshly distorted copy every epoch (flags on
    some ones, crossbars on some sevens, rotation, scale, shear, shift, elastic, stroke
-   width, blur), warm-up + cosine learning rate. ``seed`` trains on plain MNIST, as the original
+   width), warm-up + cosine learning rate. ``seed`` trains on plain MNIST, as the original
    app did.
 5. Evaluate -- export the weights, load them back with the page's NumPy forward pass
    (``recognizer.network``) and measure accuracy and calibration on the 10,000 MNIST test
