@@ -25,7 +25,7 @@ import time
 import traceback
 from pathlib import Path
 
-from bench import accuracy, forward, page, photos, report
+from bench import accuracy, forward, lighthouse, page, photos, report
 from bench.nets import PRESETS, REPO_ROOT
 from bench.site import build_bench_site
 from tools import upload_files
@@ -64,11 +64,12 @@ def _env_path(name: str) -> Path | None:
 
 
 def _page_parts(args, scratch: Path) -> dict:
-    """Build and serve the site once; start-up, bytes, stroke accuracy and latency."""
+    """Build and serve the site once; start-up, bytes, Lighthouse, stroke accuracy and latency."""
     parts = {}
     if not Path(args.chromium).exists():
         reason = f"no Chromium at {args.chromium}"
-        return {k: {"skipped": reason} for k in ("startup", "strokes", "latency", "big_photo")}
+        names = ("startup", "lighthouse", "strokes", "latency", "big_photo")
+        return {k: {"skipped": reason} for k in names}
     pen_file = _env_path("PENDIGITS_FILE")
     info = build_bench_site(scratch / "site", _env_path("PYODIDE_WHEELS"))
     server = start_server(info.out)
@@ -77,6 +78,7 @@ def _page_parts(args, scratch: Path) -> dict:
         parts["startup"] = _part(
             "start-up and bytes", page.startup_and_bytes, base, args.chromium, args.runs
         )
+        parts["lighthouse"] = _part("lighthouse", lighthouse.run, base, args.chromium)
         if pen_file is None:
             skipped = {"skipped": "$PENDIGITS_FILE is not set"}
             parts["strokes"] = parts["latency"] = parts["big_photo"] = skipped
@@ -154,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         parts = {"forward": _part("forward pass", forward.run, scratch / "forward", args.quick)}
         page_parts = _page_parts(args, scratch)
         parts["startup"] = page_parts["startup"]
+        parts["lighthouse"] = page_parts["lighthouse"]
         parts["accuracy"] = _accuracy_part(page_parts)
         parts["latency"] = page_parts["latency"]
         parts["uploads"] = _uploads_part(args, page_parts, scratch)

@@ -99,6 +99,30 @@ def _startup(part: dict) -> list[str]:
     return lines
 
 
+def _lighthouse(part: dict) -> list[str]:
+    scores = part["scores"]
+    lines = [
+        f"Lighthouse {part['lighthouse']} on the served site with its default "
+        f"{part['form_factor']} settings (simulated slow 4G, 4x CPU slowdown), one run. Targets: "
+        "performance 90 or more, accessibility 100, best practices 95 or more.",
+        "",
+        "| performance | accessibility | best practices | total blocking time "
+        "| cumulative layout shift | largest contentful paint |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| {scores['performance']} | {scores['accessibility']} | {scores['best-practices']} "
+        f"| {_num(part['tbt_ms'])} ms | {part['cls']:.3f} | {_num(part['lcp_ms'])} ms |",
+    ]
+    failed = [f"{name}: {', '.join(ids)}" for name, ids in part["failed"].items() if ids]
+    if failed:
+        lines += ["", f"Audits that did not pass: {'; '.join(failed)}."]
+    if part["runtime_error"]:
+        lines += [
+            "",
+            f"The run ended with an error, so some figures may be missing: {part['runtime_error']}",
+        ]
+    return lines
+
+
 def _pct(value: float) -> str:
     return f"{100 * value:.2f} %"
 
@@ -241,6 +265,7 @@ def _uploads(part: dict) -> list[str]:
 SECTIONS = (
     ("forward", "Forward pass", _forward),
     ("startup", "Start-up and download size", _startup),
+    ("lighthouse", "Lighthouse", _lighthouse),
     ("accuracy", "Accuracy", _accuracy),
     ("latency", "Drawing latency", _latency),
     ("uploads", "Uploads: photos, scans, blank paper", _uploads),

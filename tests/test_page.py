@@ -134,7 +134,7 @@ def test_controls_are_reachable_by_keyboard(app):
     for _ in range(12):
         app.keyboard.press("Tab")
         reached.append(app.evaluate("document.activeElement.id"))
-    assert {"undo", "clear", "upload"} <= set(reached)
+    assert {"undo", "redo", "clear", "upload-button"} <= set(reached)
 
 
 def test_upload_of_a_digit_image_matches_the_python_pipeline(app, network, mnist_dir):
@@ -204,7 +204,7 @@ def test_phone_layout_fits_360_px(new_page, site_url):
     )
     assert ratio == 2 and backing == round(css * ratio)
     assert page.evaluate("getComputedStyle(document.getElementById('pad')).touchAction") == "none"
-    for control in ("#undo", "#clear", "label[for=upload]"):
+    for control in ("#undo", "#redo", "#clear", "#upload-button"):
         control_box = page.locator(control).bounding_box()
         assert control_box["x"] + control_box["width"] <= 360
         assert control_box["height"] >= 44

@@ -4,8 +4,16 @@
 // redraws the same picture at any backing-store size. Ink is opaque black on a
 // transparent background: the preprocessing reads ink from the alpha channel.
 //
+// One pointer draws. A tap leaves a dot. A finger that is not the first one down (a pinch)
+// never draws, and takes back the stroke the first finger was drawing; a finger or palm
+// that touches the pad while a pen draws is ignored.
+//
+// Edits are undoable: undo() takes back the last stroke or, on an empty pad, the last
+// clear(); redo() replays what undo() took back until a new stroke or clear.
+//
 // After every change of the drawing the canvas fires a "drawingchange" CustomEvent whose
-// detail says what changed: "move" (a stroke grows), "end" (pen up), "clear" or "undo".
+// detail says what changed: "move" (a stroke grows), "end" (pen up), "cancel" (a second
+// finger took the stroke back), "clear", "undo" or "redo".
 
 const INK = "#000";
 
@@ -21,15 +29,17 @@ export class DrawingPad {
     this.brushFraction = brushFraction;
     this.strokes = [];
     this.cleared = []; // drawings removed by clear(), newest last: undo() brings them back
-    this.activePointer = null;
+    this.undone = []; // what undo() took back, newest last: {stroke} or {clear: true}
+    this.activePointer = null; // the pointer drawing the last stroke
+    this.activeType = null; // its pointerType: "mouse", "pen" or "touch"
     this.rect = null;
     this.frame = null;
     this.version = 0;
     canvas.addEventListener("pointerdown", (e) => this.#down(e));
     canvas.addEventListener("pointermove", (e) => this.#move(e));
-    canvas.addEventListener("pointerup", (e) => this.#up(e));
-    canvas.addEventListener("pointercancel", (e) => this.#up(e));
-    canvas.addEventListener("lostpointercapture", (e) => this.#up(e));
+    for (const type of ["pointerup", "pointercancel", "lostpointercapture"]) {
+      canvas.addEventListener(type, (e) => this.#up(e));
+    }
     new ResizeObserver(() => this.#resize()).observe(canvas);
     this.#resize();
   }
@@ -38,28 +48,52 @@ export class DrawingPad {
     return this.strokes.length === 0;
   }
 
+  /** True when undo() would change something. */
+  get canUndo() {
+    return !this.isEmpty || this.cleared.length > 0;
+  }
+
+  /** True when redo() would change something. */
+  get canRedo() {
+    return this.undone.length > 0;
+  }
+
   /** Remove every stroke; undo() on the empty pad brings them back. */
   clear() {
     if (this.isEmpty) return;
     this.cleared.push(this.strokes);
     this.strokes = [];
+    this.undone = [];
     this.activePointer = null;
     this.#changed("clear");
-  }
-
-  /** True when undo() would change something. */
-  get canUndo() {
-    return !this.isEmpty || this.cleared.length > 0;
   }
 
   /** Remove the last stroke (the one being drawn, if any); on an empty pad, bring back
    * the drawing the last clear() removed. */
   undo() {
     if (!this.canUndo) return;
-    if (this.isEmpty) this.strokes = this.cleared.pop();
-    else this.strokes.pop();
+    if (this.isEmpty) {
+      this.strokes = this.cleared.pop();
+      this.undone.push({ clear: true });
+    } else {
+      this.undone.push({ stroke: this.strokes.pop() });
+    }
     this.activePointer = null;
     this.#changed("undo");
+  }
+
+  /** Do again what the last undo() took back: put back its stroke, or clear again. */
+  redo() {
+    if (!this.canRedo) return;
+    const edit = this.undone.pop();
+    if (edit.clear) {
+      this.cleared.push(this.strokes);
+      this.strokes = [];
+    } else {
+      this.strokes.push(edit.stroke);
+    }
+    this.activePointer = null;
+    this.#changed("redo");
   }
 
   /** Draw any pending change now, so the canvas pixels match the strokes. */
@@ -85,16 +119,23 @@ export class DrawingPad {
   }
 
   #down(e) {
-    if (this.activePointer !== null || (e.pointerType === "mouse" && e.button !== 0)) return;
+    if (e.pointerType === "mouse" && e.button !== 0) return;
+    if (this.activePointer !== null && e.pointerType !== this.activeType) return; // a palm
     e.preventDefault();
-    this.activePointer = e.pointerId;
+    if (!e.isPrimary) {
+      this.#cancelStroke(); // another finger is down: a gesture, not a stroke
+      return;
+    }
     try {
       this.canvas.setPointerCapture(e.pointerId);
     } catch {
       // Synthetic pointers (replayed strokes) have no capture target; drawing still works.
     }
+    this.activePointer = e.pointerId;
+    this.activeType = e.pointerType;
     this.rect = this.canvas.getBoundingClientRect();
     this.strokes.push([this.#point(e)]);
+    this.undone = [];
     this.#changed("move");
   }
 
@@ -103,7 +144,11 @@ export class DrawingPad {
     e.preventDefault();
     const events = e.getCoalescedEvents ? e.getCoalescedEvents() : [];
     const stroke = this.strokes.at(-1);
-    for (const event of events.length ? events : [e]) stroke.push(this.#point(event));
+    for (const event of events.length ? events : [e]) {
+      const [x, y] = this.#point(event);
+      const [lastX, lastY] = stroke.at(-1);
+      if (x !== lastX || y !== lastY) stroke.push([x, y]); // a still pointer stays a dot
+    }
     this.#changed("move");
   }
 
@@ -111,6 +156,14 @@ export class DrawingPad {
     if (e.pointerId !== this.activePointer) return;
     this.activePointer = null;
     this.#changed("end");
+  }
+
+  /** Take back the stroke being drawn, if any (a second finger came down). */
+  #cancelStroke() {
+    if (this.activePointer === null) return;
+    this.activePointer = null;
+    this.strokes.pop();
+    this.#changed("cancel");
   }
 
   #changed(kind) {
@@ -130,6 +183,7 @@ export class DrawingPad {
     const side = this.canvas.width;
     ctx.clearRect(0, 0, side, side);
     ctx.strokeStyle = INK;
+    ctx.fillStyle = INK;
     ctx.lineWidth = this.brushFraction * side;
     ctx.lineCap = "round";
     ctx.lineJoin = "round";
@@ -137,22 +191,23 @@ export class DrawingPad {
   }
 }
 
-/** Stroke one point list with quadratic smoothing through the midpoints. */
+/** Stroke one point list with quadratic smoothing through the midpoints; a single point
+ * is a dot of the pen's width (canvases draw no caps on a line of zero length). */
 function traceStroke(ctx, points, side) {
   const [x0, y0] = points[0];
   ctx.beginPath();
-  ctx.moveTo(x0 * side, y0 * side);
   if (points.length === 1) {
-    ctx.lineTo(x0 * side, y0 * side); // a zero-length line with round caps: a dot
+    ctx.arc(x0 * side, y0 * side, ctx.lineWidth / 2, 0, 2 * Math.PI);
+    ctx.fill();
+    return;
   }
+  ctx.moveTo(x0 * side, y0 * side);
   for (let i = 1; i < points.length - 1; i++) {
     const [x, y] = points[i];
     const [nx, ny] = points[i + 1];
     ctx.quadraticCurveTo(x * side, y * side, ((x + nx) / 2) * side, ((y + ny) / 2) * side);
   }
-  if (points.length > 1) {
-    const [xl, yl] = points.at(-1);
-    ctx.lineTo(xl * side, yl * side);
-  }
+  const [xl, yl] = points.at(-1);
+  ctx.lineTo(xl * side, yl * side);
   ctx.stroke();
 }

@@ -1,4 +1,5 @@
-// Result panel: the top digit, its confidence, ten probability bars and the 28x28 input.
+// The answer (the top digit, its confidence) and its details (ten probability bars, the
+// 28x28 input and an uploaded image).
 //
 // Testing hooks on #result: data-state="empty|result|error", data-verdict="digit|unsure|
 // not_digit", data-digit and data-confidence (absent for not_digit),
@@ -30,14 +31,12 @@ export class ResultView {
     this.previewRegion = doc.getElementById("preview-region");
     this.previewUrl = null;
     this.seq = 0;
-    this.bars = [];
-    const list = doc.getElementById("bars");
-    for (let d = 0; d <= 9; d++) {
-      const row = doc.createElement("li");
-      row.innerHTML = `<span class="bar-label">${d}</span><span class="bar"><span class="bar-fill"></span></span><span class="bar-value"></span>`;
-      list.append(row);
-      this.bars.push({ row, fill: row.querySelector(".bar-fill"), value: row.querySelector(".bar-value") });
-    }
+    // The ten rows are in the page from the start, so that nothing moves when they fill.
+    this.bars = [...doc.querySelectorAll("#bars li")].map((row) => ({
+      row,
+      fill: row.querySelector(".bar-fill"),
+      value: row.querySelector(".bar-value"),
+    }));
     this.empty(0);
   }
 
