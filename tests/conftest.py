@@ -119,9 +119,7 @@ def new_page(browser, page_log):
     yield open_page
     for context in contexts:
         context.close()
-    problems = page_log.problems()
-    if problems:
-        pytest.fail("page misbehaved:\n" + "\n".join(problems))
+    page_log.assert_clean()
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from tools.eval_strokes import RESULT, SETTLED
 
 __all__ = [
@@ -75,6 +77,12 @@ class PageLog:
         own blob: URLs (an uploaded file shown back, in the tab's memory) stay in the tab."""
         local = (self.origin + "/", f"blob:{self.origin}/", "data:")
         return [url for url in self.requests if not url.startswith(local)]
+
+    def assert_clean(self) -> None:
+        """Fail the test on any of :meth:`problems`."""
+        problems = self.problems()
+        if problems:
+            pytest.fail("page misbehaved:\n" + "\n".join(problems))
 
     def expect(self, *patterns: str) -> None:
         """Allow the page, console and HTTP errors matching any of these regular expressions

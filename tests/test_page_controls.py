@@ -24,9 +24,7 @@ def desktop(browser, site_url):
     wait_ready(page, site_url)
     yield page
     context.close()
-    problems = log.problems()
-    if problems:
-        pytest.fail("page misbehaved:\n" + "\n".join(problems))
+    log.assert_clean()
 
 
 def possible(page) -> set[str]:

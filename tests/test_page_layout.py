@@ -100,9 +100,7 @@ def phone(request, browser, site_url):
     )
     yield page
     context.close()
-    problems = log.problems()
-    if problems:
-        pytest.fail("page misbehaved:\n" + "\n".join(problems))
+    log.assert_clean()
 
 
 @pytest.fixture
