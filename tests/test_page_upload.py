@@ -1,9 +1,6 @@
 """Uploads in the page: a photo shows its thumbnail and region, blank paper gives no digit,
 the drawing survives an upload (Undo brings it back), and files drop anywhere."""
 
-import struct
-import zlib
-
 import numpy as np
 import pytest
 from support import INK_PIXELS, SEVEN, draw
@@ -13,6 +10,7 @@ from recognizer.network import load_network
 from recognizer.reader import DigitReader
 from tools import synthetic_photos, unipen
 from tools.eval_strokes import RESULT, answered_after
+from tools.upload_files import png_header_only
 from training import negatives
 
 pytestmark = pytest.mark.browser
@@ -102,16 +100,9 @@ def test_a_file_of_another_kind_is_refused_with_the_formats_named(app):
 
 
 def test_a_huge_image_is_refused_with_its_limit_in_numbers(app):
-    width = height = 5000  # 25 megapixels of PNG: above the decoding limit
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        crc = struct.pack(">I", zlib.crc32(kind + body))
-        return struct.pack(">I", len(body)) + kind + body + crc
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    pixels = zlib.compress(b"\0" * 16)  # the header's claim is checked before any decoding
-    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels)
-    result = upload(app, png, "huge.png")
+    # 25 megapixels of PNG, above the decoding limit; the header's claim is checked before
+    # any decoding.
+    result = upload(app, png_header_only(5000, 5000), "huge.png")
     assert result["state"] == "error"
     message = app.inner_text("#message")
     assert message.startswith("The image is too large") and "16 for other formats" in message

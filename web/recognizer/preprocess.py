@@ -219,6 +219,8 @@ def _decode_grey(data: bytes) -> np.ndarray:
         reduced = _reduce(image)  # decodes
         orientation = image.getexif().get(0x0112, 1)  # EXIF orientation tag
         return _grey_array(_upright(reduced, orientation))
+    except ImageInputError:  # a size limit, checked above
+        raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise ImageInputError(_too_large_message()) from error
     except UnidentifiedImageError as error:
@@ -226,8 +228,6 @@ def _decode_grey(data: bytes) -> np.ndarray:
             "The file is not an image this page can read (PNG, JPEG, WebP, GIF or BMP)."
         ) from error
     except (OSError, ValueError, SyntaxError, EOFError, OverflowError, MemoryError) as error:
-        if isinstance(error, ImageInputError):
-            raise
         raise ImageInputError("The image could not be decoded.") from error
 
 
