@@ -68,7 +68,7 @@ def _page_parts(args, scratch: Path) -> dict:
     parts = {}
     if not Path(args.chromium).exists():
         reason = f"no Chromium at {args.chromium}"
-        names = ("startup", "lighthouse", "strokes", "latency", "big_photo")
+        names = ("startup", "lighthouse", "strokes", "latency", "main_thread", "big_photo")
         return {k: {"skipped": reason} for k in names}
     pen_file = _env_path("PENDIGITS_FILE")
     info = build_bench_site(scratch / "site", _env_path("PYODIDE_WHEELS"))
@@ -81,13 +81,34 @@ def _page_parts(args, scratch: Path) -> dict:
         parts["lighthouse"] = _part("lighthouse", lighthouse.run, base, args.chromium)
         if pen_file is None:
             skipped = {"skipped": "$PENDIGITS_FILE is not set"}
-            parts["strokes"] = parts["latency"] = parts["big_photo"] = skipped
+            for name in ("strokes", "latency", "main_thread", "big_photo"):
+                parts[name] = skipped
             return parts
         parts["strokes"] = _part(
             "pen strokes", accuracy.stroke_accuracy, base, pen_file, args.strokes, args.chromium
         )
-        parts["latency"] = _part(
-            "latency", page.latency, base, args.chromium, pen_file, LATENCY_DIGITS
+        parts["latency"] = {
+            "unthrottled": _part(
+                "latency", page.latency, base, args.chromium, pen_file, LATENCY_DIGITS
+            ),
+            "throttled": _part(
+                f"latency at {page.THROTTLE}x CPU slowdown",
+                page.latency,
+                base,
+                args.chromium,
+                pen_file,
+                LATENCY_DIGITS,
+                page.THROTTLE,
+            ),
+        }
+        phone_photo = photos.big_photo_jpeg(pen_file, photos.PHONE_SIZE)
+        parts["main_thread"] = _part(
+            f"main thread at {page.THROTTLE}x CPU slowdown",
+            page.main_thread,
+            base,
+            args.chromium,
+            pen_file,
+            phone_photo,
         )
         parts["big_photo"] = _part(
             "48 MP photo in the page", page.big_photo, base, args.chromium, args.big_photo
@@ -159,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         parts["lighthouse"] = page_parts["lighthouse"]
         parts["accuracy"] = _accuracy_part(page_parts)
         parts["latency"] = page_parts["latency"]
+        parts["main_thread"] = page_parts["main_thread"]
         parts["uploads"] = _uploads_part(args, page_parts, scratch)
     results = {
         "quick": args.quick,

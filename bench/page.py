@@ -1,11 +1,19 @@
-"""The page in headless Chromium: start-up time, first-load bytes, pointer-up latency.
+"""The page in headless Chromium: start-up, first-load bytes, pointer-up latency, and how
+long the main thread is held.
 
-Start-up is navigation start -> ``<html data-app-state="ready">``, read from the page's
-own clock (``performance.now()`` when the attribute changes), for the app and for the
-floor page (PyScript importing NumPy and Pillow only). Cold runs use a fresh browser
-context (empty profile and caches); the warm run is a second visit in that context.
+Start-up is navigation start -> ``<html data-app-state="ready">``, read from the page's own
+clock (``performance.now()`` when the attribute changes), for the app and for the floor page
+(PyScript importing NumPy and Pillow only). Cold runs use a fresh browser context (empty
+profile and caches); the warm run is a second visit in that context, once the first has
+finished its own work (the app's offline copy saved, ``<html data-offline="saved">``).
+
+The main thread is measured with the Long Tasks API (``PerformanceObserver`` of type
+``longtask``: every task over 50 ms) at a 4x CPU slowdown (CDP
+``Emulation.setCPUThrottlingRate``, the usual stand-in for a mid-range phone), which slows
+the page's Python worker down too.
 """
 
+import tempfile
 import time
 from collections import defaultdict
 from contextlib import contextmanager
@@ -16,14 +24,27 @@ import numpy as np
 from bench.site import FLOOR_DIR
 from bench.stats import ratio, summary
 from tools import unipen
-from tools.eval_strokes import CHROMIUM_ARGS, RESULT, answered_after, draw_with_events, pad_side
+from tools.eval_strokes import (
+    CHROMIUM_ARGS,
+    RESULT,
+    SETTLED,
+    answered_after,
+    draw_with_events,
+    pad_side,
+)
 
-__all__ = ["big_photo", "latency", "startup_and_bytes"]
+__all__ = ["big_photo", "latency", "main_thread", "startup_and_bytes"]
 
 READY_TIMEOUT_MS = 300_000
+THROTTLE = 4  # CPU slowdown for the main-thread figures
+LONG_TASK_MS = 50  # the Long Tasks API's threshold; blocking time is what lies above it
 # Records when <html data-app-state> leaves "loading", on the page's clock (ms since
-# navigation start).
-WATCH_STATE_JS = """
+# navigation start), and every long task of the main thread: [start, duration] ms.
+OBSERVE_JS = """
+window.__longTasks = [];
+new PerformanceObserver((list) => {
+  for (const task of list.getEntries()) window.__longTasks.push([task.startTime, task.duration]);
+}).observe({ type: "longtask", buffered: true });
 new MutationObserver(() => {
   const state = document.documentElement.dataset.appState;
   if (state !== "loading" && window.__benchState === undefined) {
@@ -31,40 +52,54 @@ new MutationObserver(() => {
   }
 }).observe(document, { attributes: true, subtree: true, attributeFilter: ["data-app-state"] });
 """
+OFFLINE_SAVED = "document.documentElement.dataset.offline === 'saved'"
+# Long tasks since a point on the page's clock: [start, duration] ms.
+TASKS_SINCE = "(since) => window.__longTasks.filter(([start]) => start >= since)"
+MOUSE_DIGITS = 6  # pen digits drawn with the mouse while the main thread is watched
 
 
 def _launch(playwright, chromium: str):
     return playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
 
 
-def _visit(context, url: str, base: str, sizes: dict | None = None) -> float:
+def _visit(context, url: str, base: str, sizes: dict | None = None, settled: str = "") -> float:
     """Open url in a new tab of context; return ms from navigation start to ready.
 
     sizes : when given, filled with the transferred bytes per file (see _bytes_by_file).
+    settled : a JS condition to wait for after ready before the tab closes, if any.
     """
     page = context.new_page()
-    page.add_init_script(WATCH_STATE_JS)
+    page.add_init_script(OBSERVE_JS)
     requests = []
-    page.on("requestfinished", lambda request: requests.append(request))
+
+    def record(request) -> None:  # the context's requests: the page's workers fetch too
+        requests.append(request)
+
+    context.on("requestfinished", record)
     try:
         page.goto(url, wait_until="commit")
         page.wait_for_function("window.__benchState !== undefined", timeout=READY_TIMEOUT_MS)
         state = page.evaluate("window.__benchState")
         if state["state"] != "ready":
             raise RuntimeError(f"{url}: the page reached state {state['state']!r}")
+        if settled:
+            page.wait_for_function(settled, timeout=READY_TIMEOUT_MS)
         page.wait_for_load_state("networkidle")
         if sizes is not None:
             sizes.update(_bytes_by_file(requests, base))
         return float(state["at"])
     finally:
+        context.remove_listener("requestfinished", record)
         page.close()
 
 
 def _bytes_by_file(requests: list, base: str) -> dict[str, int]:
-    """Transferred bytes (headers + body) per same-origin path, from finished requests."""
+    """Transferred bytes (headers + body) per same-origin path, from finished requests;
+    answers from the service worker's saved copy transfer nothing."""
     sizes: dict[str, int] = defaultdict(int)
     for request in requests:
-        if not request.url.startswith(base):
+        response = request.response()
+        if not request.url.startswith(base) or response is None or response.from_service_worker:
             continue
         got = request.sizes()
         path = request.url[len(base) :].split("?")[0] or "index.html"
@@ -79,7 +114,7 @@ def startup_and_bytes(base_url: str, chromium: str, runs: int) -> dict:
     """
     from playwright.sync_api import sync_playwright
 
-    pages = {"app": base_url, "floor": f"{base_url}{FLOOR_DIR}/"}
+    pages = {"app": (base_url, OFFLINE_SAVED), "floor": (f"{base_url}{FLOOR_DIR}/", "")}
     times = {name: {"cold": [], "warm": []} for name in pages}
     first_load = {}
     with sync_playwright() as playwright:
@@ -87,11 +122,12 @@ def startup_and_bytes(base_url: str, chromium: str, runs: int) -> dict:
         try:
             for run in range(runs):
                 order = list(pages.items())[:: 1 if run % 2 == 0 else -1]
-                for name, url in order:  # alternate, so background load hits both alike
+                for name, (url, settled) in order:  # alternate: background load hits both
                     context = browser.new_context(viewport={"width": 1280, "height": 900})
                     try:
                         sizes = first_load.setdefault(name, {}) if run == 0 else None
-                        times[name]["cold"].append(_visit(context, url, base_url, sizes))
+                        cold = _visit(context, url, base_url, sizes, settled)
+                        times[name]["cold"].append(cold)
                         times[name]["warm"].append(_visit(context, url, base_url))
                     finally:
                         context.close()
@@ -103,6 +139,7 @@ def startup_and_bytes(base_url: str, chromium: str, runs: int) -> dict:
     }
     for kind in ("cold", "warm"):
         report[f"ratio_app_to_floor_{kind}"] = ratio(report["app"][kind], report["floor"][kind])
+    report["ratio_app_warm_to_cold"] = ratio(report["app"]["warm"], report["app"]["cold"])
     report["runs"] = runs
     report["bytes"] = {
         name: {"total": sum(files.values()), "files": files} for name, files in first_load.items()
@@ -110,29 +147,42 @@ def startup_and_bytes(base_url: str, chromium: str, runs: int) -> dict:
     return report
 
 
+def _throttle(page, rate: float) -> None:
+    """Slow the page's CPU down ``rate`` times. DevTools takes this for pages only, not
+    workers, but Chromium slows the page's whole renderer: its Python worker too."""
+    session = page.context.new_cdp_session(page)
+    session.send("Emulation.setCPUThrottlingRate", {"rate": rate})
+
+
 @contextmanager
-def _ready_page(chromium: str, base_url: str):
-    """A desktop-sized tab of a fresh browser with the app started (yielded), then closed."""
+def _ready_page(chromium: str, base_url: str, rate: float = 1):
+    """A desktop-sized tab of a fresh browser, CPU slowed down ``rate`` times, with the app
+    started (yielded), then closed."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = _launch(playwright, chromium)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.add_init_script(WATCH_STATE_JS)
+            page.add_init_script(OBSERVE_JS)
+            if rate != 1:
+                _throttle(page, rate)
             page.goto(base_url)
             page.wait_for_function("window.__benchState !== undefined", timeout=READY_TIMEOUT_MS)
+            if page.evaluate("window.__benchState.state") != "ready":
+                raise RuntimeError(f"the page failed to start: {page.inner_text('#banner')}")
             yield page
         finally:
             browser.close()
 
 
-def latency(base_url: str, chromium: str, pen_file: Path, count: int) -> dict:
-    """Pointer-up -> result latency (ms) over ``count`` real pen digits drawn in the app."""
+def latency(base_url: str, chromium: str, pen_file: Path, count: int, rate: float = 1) -> dict:
+    """Pointer-up -> result latency (ms) over ``count`` real pen digits drawn in the app,
+    CPU slowed down ``rate`` times."""
     digits = unipen.load_pendigits(pen_file)
     order = np.random.default_rng(1).permutation(len(digits))[:count]
     samples = {"dom": [], "frame": []}
-    with _ready_page(chromium, base_url) as page:
+    with _ready_page(chromium, base_url, rate) as page:
         side = pad_side(page)
         for index in order:
             strokes = unipen.fit_to_canvas(digits[index].strokes, side)
@@ -141,15 +191,74 @@ def latency(base_url: str, chromium: str, pen_file: Path, count: int) -> dict:
             samples["frame"].append(got["upToFrameMs"])
     return {
         "digits": len(order),
+        "cpu_slowdown": rate,
         "pointer_up_to_dom_ms": summary(samples["dom"]),
         "pointer_up_to_frame_ms": summary(samples["frame"]),
     }
 
 
+def _tasks(page, since: float) -> dict:
+    """The main thread's long tasks since ``since`` (page clock, ms): how many, the longest,
+    and the blocking time (the sum of what each lasted beyond 50 ms)."""
+    durations = [duration for _, duration in page.evaluate(TASKS_SINCE, since)]
+    return {
+        "long_tasks": len(durations),
+        "longest_task_ms": max(durations, default=0.0),
+        "blocking_ms": sum(max(0.0, d - LONG_TASK_MS) for d in durations),
+    }
+
+
+def _draw_with_mouse(page, strokes) -> None:
+    """Draw strokes (pad CSS pixels) with Playwright's mouse: one input event per point,
+    each its own task, as a person's pointer gives them."""
+    box = page.locator("#pad").bounding_box()
+    for stroke in strokes:
+        points = np.asarray(stroke, dtype=float) + np.array([box["x"], box["y"]])  # (n, 2)
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for x, y in points[1:]:
+            page.mouse.move(x, y)
+        page.mouse.up()
+
+
+def main_thread(base_url: str, chromium: str, pen_file: Path, photo: bytes) -> dict:
+    """Long tasks of the main thread at THROTTLE x CPU slowdown: during start-up (navigation
+    to ready), while pen digits are drawn with the mouse (live recognition included), and
+    from handing the page a photo to its answer."""
+    digits = unipen.load_pendigits(pen_file)
+    chosen = np.random.default_rng(2).permutation(len(digits))[:MOUSE_DIGITS]
+    with tempfile.TemporaryDirectory() as folder, _ready_page(chromium, base_url, THROTTLE) as page:
+        # Handed over as a file on disk, as a person picks one (Playwright would build a
+        # file from bytes with a script in the page, on its main thread).
+        file = Path(folder) / "photo.jpg"
+        file.write_bytes(photo)
+        ready = page.evaluate("window.__benchState.at")
+        figures = {"cpu_slowdown": THROTTLE, "startup": {"ready_ms": ready, **_tasks(page, 0)}}
+        side = pad_side(page)
+        since = page.evaluate("performance.now()")
+        for index in chosen:
+            page.keyboard.press("Escape")  # clears the pad
+            _draw_with_mouse(page, unipen.fit_to_canvas(digits[index].strokes, side))
+        page.wait_for_function(SETTLED, timeout=READY_TIMEOUT_MS)  # the last digit is read
+        figures["drawing"] = {"digits": len(chosen), **_tasks(page, since)}
+        before = page.evaluate(RESULT)["seq"]
+        since = page.evaluate("performance.now()")
+        start = time.perf_counter()
+        page.set_input_files("#upload", files=[str(file)])
+        page.wait_for_function(answered_after(before), timeout=READY_TIMEOUT_MS)
+        figures["photo"] = {
+            "bytes": len(photo),
+            "answer_ms": 1000 * (time.perf_counter() - start),
+            "digit": page.evaluate(RESULT).get("digit"),
+            **_tasks(page, since),
+        }
+    return figures
+
+
 def big_photo(base_url: str, chromium: str, photo: bytes, runs: int = 3) -> dict:
     """Upload a large JPEG in the page ``runs`` times: the page's own time for reading it
-    (``data-ms``: decoding, finding the digit, the network) and the time from handing the
-    file to the page to the answer on screen, ms."""
+    (``data-ms``: handing it to the worker, decoding, finding the digit, the network) and the
+    time from handing the file to the page to the answer on screen, ms."""
     file = {"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": photo}
     samples = {"page": [], "wall": []}
     with _ready_page(chromium, base_url) as page:

@@ -24,11 +24,12 @@ from recognizer.reader import DigitReader
 from tools import synthetic_photos, unipen
 from training import negatives
 
-__all__ = ["PHOTO_SEED", "big_photo_jpeg", "photo_accuracy", "pyodide_upload_memory"]
+__all__ = ["PHONE_SIZE", "PHOTO_SEED", "big_photo_jpeg", "photo_accuracy", "pyodide_upload_memory"]
 
 PHOTO_SEED = 2026  # no choice was made on photos of this seed
 BLANK_SEED = 2027
 BIG_SIZE = (8000, 6000)  # a 48-megapixel phone photo
+PHONE_SIZE = (4000, 3000)  # a 12-megapixel phone photo
 RUNNER = REPO_ROOT / "tools" / "pyodide" / "run_python.mjs"
 MEMORY_SCRIPT = REPO_ROOT / "bench" / "photo_memory.py"
 
@@ -87,11 +88,12 @@ def photo_accuracy(model: Path, pen_file: Path | None, count: int, mnist_count: 
     return result
 
 
-def big_photo_jpeg(pen_file: Path) -> bytes:
-    """A 48-megapixel JPEG (quality 90) of a pen digit on plain paper."""
+def big_photo_jpeg(pen_file: Path, size: tuple[int, int] = BIG_SIZE) -> bytes:
+    """A JPEG (quality 90) of a pen digit on plain paper, (width, height) pixels: by default
+    48 megapixels (BIG_SIZE); PHONE_SIZE is 12."""
     digit = unipen.load_pendigits(pen_file)[5]
     photo = synthetic_photos.make_photo(digit, digit.label, "plain", np.random.default_rng(0))
-    image = Image.open(io.BytesIO(photo.jpeg)).resize(BIG_SIZE, Image.Resampling.BICUBIC)
+    image = Image.open(io.BytesIO(photo.jpeg)).resize(size, Image.Resampling.BICUBIC)
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=90)
     return buffer.getvalue()

@@ -1,11 +1,14 @@
 """The site as deployed, plus a bench-only floor page using the same runtime files.
 
 The floor page (``bench-floor/index.html``) starts PyScript with the same Pyodide and
-wheels as the app, imports NumPy and Pillow, and sets ``data-app-state="ready"``: the
-least any PyScript page with these packages takes. It is written into the benchmark's
-own build output only, never into the deployed site.
+wheels as the app (on the page's main thread, PyScript's default), imports NumPy and
+Pillow, and sets ``data-app-state="ready"``: the least any PyScript page with these
+packages takes. It is written into the benchmark's own build output only, never into the
+deployed site.
 """
 
+import json
+import re
 from pathlib import Path
 
 from bench.nets import REPO_ROOT
@@ -23,7 +26,7 @@ FLOOR_HTML = """<!doctype html>
   <script type="module" src="../pyscript/core.js"></script>
 </head>
 <body>
-  <script type="py" config="./pyscript.toml">
+  <script type="py" config="./pyscript.json">
 import numpy
 import PIL.Image
 import js
@@ -35,15 +38,14 @@ js.document.documentElement.dataset.appState = "ready"
 """
 
 
-def _floor_toml(site: Path) -> str:
-    """The app's runtime settings (interpreter, packages, plugins), paths from the subfolder."""
-    lines = []
-    for line in (site / "pyscript.toml").read_text(encoding="utf-8").splitlines():
-        if line.startswith("["):
-            break  # the app's own tables ([js_modules.*], [files]) are not wanted
-        if line.strip() and not line.lstrip().startswith("#"):
-            lines.append(line.replace('"./pyodide/', '"../pyodide/'))
-    return "\n".join(lines).rstrip("\n") + "\n"
+def _floor_config(site: Path) -> dict:
+    """The app's runtime settings (interpreter, packages, and the main-thread plugins it
+    disables), with paths from the subfolder; not the app's own modules (files)."""
+    app = json.loads((site / "pyscript.json").read_text(encoding="utf-8"))
+    plugins = re.search(r"<py-config hidden>(.*?)</py-config>", (site / "index.html").read_text())
+    config = {key: value for key, value in app.items() if key != "files"}
+    config["interpreter"] = "../" + config["interpreter"].removeprefix("./")
+    return {**config, **json.loads(plugins.group(1))}
 
 
 def build_bench_site(out: Path, wheels: Path | None) -> SiteInfo:
@@ -52,5 +54,5 @@ def build_bench_site(out: Path, wheels: Path | None) -> SiteInfo:
     floor = out / FLOOR_DIR
     floor.mkdir()
     (floor / "index.html").write_text(FLOOR_HTML, encoding="utf-8")
-    (floor / "pyscript.toml").write_text(_floor_toml(out), encoding="utf-8")
+    (floor / "pyscript.json").write_text(json.dumps(_floor_config(out)), encoding="utf-8")
     return info

@@ -5,7 +5,6 @@ import hashlib
 import json
 import re
 import shutil
-import tomllib
 import urllib.error
 import urllib.request
 
@@ -92,9 +91,10 @@ def test_page_and_package_are_copied_without_caches(site, tmp_path):
     for name in ("index.html", "app.js", "pad.js", "view.js", "style.css", "main.py", "_headers"):
         assert name in copied
     assert not [name for name in copied if "__pycache__" in name or name.endswith(".pyc")]
-    config = tomllib.loads((site.out / "pyscript.toml").read_text())
+    assert not (site.out / "pyscript.toml").exists()  # rendered as JSON
+    config = json.loads((site.out / "pyscript.json").read_text())
     modules = {p.name for p in (REPO_ROOT / "web" / "recognizer").glob("*.py")}
-    assert set(config["files"]) == {f"./recognizer/{name}" for name in modules}
+    assert set(config["files"]) == {"./main.py"} | {f"./recognizer/{name}" for name in modules}
     for target in config["files"].values():
         assert (site.out / target).is_file()
     assert config["interpreter"] == "./pyodide/pyodide.mjs"
@@ -116,7 +116,23 @@ def test_manifest_gives_the_page_the_python_settings(site):
     assert page == {
         "maxUploadBytes": preprocess.MAX_IMAGE_BYTES,
         "brushFraction": unipen.BRUSH_FRACTION,
+        "stallSeconds": 30,
+        "pythonStartSeconds": 120,
     }
+
+
+def test_manifest_lists_every_start_up_download_with_its_checksum(site):
+    """The page counts, watches and checks exactly the files the Python worker loads."""
+    downloads = json.loads((site.out / "site.json").read_text())["downloads"]
+    assert set(downloads) == {"runtime", "packages", "model"}
+    assert set(downloads["runtime"]) == {f"pyodide/{name}" for name in PYODIDE_FILES}
+    wheels = sorted(path.split("/")[1].split("-")[0] for path in downloads["packages"])
+    assert wheels == ["numpy", "pillow"]
+    assert list(downloads["model"]) == ["model/default.npz"]
+    for entries in downloads.values():
+        for path, entry in entries.items():
+            data = (site.out / path).read_bytes()
+            assert entry == {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
 def test_wheel_hash_mismatch_stops_the_build(tmp_path, pyodide_wheels, tiny_weights):

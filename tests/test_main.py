@@ -1,5 +1,6 @@
-"""The page's Python handler (web/main.py) under CPython, with a fake canvas."""
+"""The page's Python worker module (web/main.py) under CPython: the functions it exports."""
 
+import hashlib
 import io
 
 import main
@@ -10,24 +11,6 @@ from support import SEVEN
 
 from recognizer.network import load_network
 from tools import unipen
-
-
-class FakeCanvas:
-    """The part of an HTMLCanvasElement the handler uses, holding (H, W, 4) uint8 RGBA."""
-
-    def __init__(self, rgba: np.ndarray):
-        self.height, self.width = rgba.shape[:2]
-        self._rgba = rgba
-        self.reads: list[tuple[int, int, int, int]] = []
-
-    def getContext(self, kind):
-        assert kind == "2d"
-        return self
-
-    def getImageData(self, x, y, width, height):
-        self.reads.append((x, y, width, height))
-        data = self._rgba[y : y + height, x : x + width].tobytes()
-        return type("ImageData", (), {"data": type("Data", (), {"to_bytes": lambda _: data})()})
 
 
 @pytest.fixture(scope="module")
@@ -41,18 +24,21 @@ def seven_canvas(side: int = 280) -> np.ndarray:
     return unipen.rasterize(strokes, side, unipen.BRUSH_FRACTION * side)
 
 
-def test_module_imports_without_a_browser():
-    assert not main.IN_BROWSER and main.STARTUP is None
+def test_empty_pixels_are_empty(recognizer):
+    assert recognizer.recognize_pixels(bytes(300 * 200 * 4), 200, 300) == {"state": "empty"}
 
 
-def test_empty_canvas_is_empty(recognizer):
-    canvas = FakeCanvas(np.zeros((300, 200, 4), np.uint8))
-    assert recognizer.recognize_canvas(canvas) == {"state": "empty"}
-    assert canvas.reads == [(0, 0, 200, 300)]  # the whole canvas, read once
+def test_pixels_are_read_row_by_row(recognizer):
+    rgba = seven_canvas()[:, :200]  # (280, 200, 4): not square, so width and height matter
+    result = recognizer.recognize_pixels(rgba.tobytes(), 200, 280)
+    assert result["digit"] == 7
+    with pytest.raises(ValueError):
+        recognizer.recognize_pixels(rgba.tobytes(), 280, 280)
 
 
 def test_drawn_seven_is_read(recognizer):
-    result = recognizer.recognize_canvas(FakeCanvas(seven_canvas()))
+    rgba = seven_canvas()
+    result = recognizer.recognize_pixels(rgba.tobytes(), rgba.shape[1], rgba.shape[0])
     assert result["state"] == "result" and result["verdict"] == "digit"
     assert result["digit"] == 7 and result["runnerUp"] != 7
     assert len(result["probs"]) == 10 and abs(sum(result["probs"]) - 1) < 0.02
@@ -69,3 +55,19 @@ def test_upload_gives_a_region_and_bad_bytes_a_message(recognizer):
     assert 0 <= left < right <= 1 and 0 <= top < bottom <= 1
     refused = recognizer.recognize_image(b"not an image at all")
     assert refused["state"] == "error" and "not an image" in refused["message"]
+
+
+def test_the_worker_loads_the_model_once_checked(weights_dir):
+    worker = main.Worker()
+    data = (weights_dir / "default.npz").read_bytes()
+    assert worker.load_model(data, hashlib.sha256(data).hexdigest()) == {"state": "ready"}
+    rgba = seven_canvas()
+    assert worker.recognize_pixels(rgba.tobytes(), 280, 280)["digit"] == 7
+
+
+def test_the_worker_refuses_damaged_weights_with_a_message(weights_dir):
+    data = (weights_dir / "default.npz").read_bytes()
+    answer = main.Worker().load_model(data, "0" * 64)
+    assert answer["state"] == "error" and "damaged" in answer["message"]
+    answer = main.Worker().load_model(b"PK\x03\x04 not a zip", hashlib.sha256(b"x").hexdigest())
+    assert answer["state"] == "error" and answer["message"].startswith("The network weights")

@@ -20,6 +20,7 @@ EXPECTED_CSP = {
     "default-src": ["'self'"],
     "img-src": ["'self'", "blob:"],  # blob: the uploaded image shown back from memory
     "script-src": ["'self'", "'unsafe-eval'"],  # 'unsafe-eval' also lets WebAssembly compile
+    "worker-src": ["'self'", "blob:"],  # blob: PyScript builds the Python worker's script
     "object-src": ["'none'"],
     "base-uri": ["'none'"],
     "form-action": ["'none'"],

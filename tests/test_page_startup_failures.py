@@ -6,7 +6,7 @@ from support import wait_ready
 
 pytestmark = pytest.mark.browser
 
-FAILURE_SHOWN_MS = 30_000  # far below the page's last-resort timeout (180 s)
+FAILURE_SHOWN_MS = 30_000  # far below the page's last-resort limit (site.json pythonStartSeconds)
 STARTUP_ENDED = "document.documentElement.dataset.appState !== 'loading'"
 
 
@@ -29,17 +29,24 @@ def failure_after_start(page, url: str) -> str:
     return page.inner_text("#banner-text")
 
 
-def test_a_corrupt_runtime_is_named_with_its_compile_error(new_page, page_log, site_url):
+def test_a_corrupt_runtime_is_named_with_its_checksum(new_page, page_log, site_url):
     page = new_page()
     serve_changed(page, "**/pyodide/pyodide.asm.wasm", lambda body: body[: len(body) // 2])
     message = failure_after_start(page, site_url)
-    assert "/pyodide/pyodide.asm.wasm" in message
-    assert "CompileError" in message
+    assert message.startswith("pyodide.asm.wasm arrived damaged (checksum mismatch")
     assert "connection" not in message
 
 
+def test_a_blocked_worker_is_named_at_once(new_page, page_log, site_url):
+    page_log.expect("violates the following Content Security Policy directive")
+    page = new_page()
+    no_workers = b'<meta http-equiv="Content-Security-Policy" content="worker-src \'none\'">'
+    serve_changed(page, "**/", lambda body: body.replace(b"<head>", b"<head>" + no_workers))
+    message = failure_after_start(page, site_url)
+    assert message == "The page's security policy (worker-src) blocked the Python worker."
+
+
 def test_a_python_error_at_start_shows_its_type_and_text(new_page, page_log, site_url):
-    page_log.expect("RuntimeError: no network today")  # logged by PyScript as well
     page = new_page()
     error = b'raise RuntimeError("no network today")\n'
     serve_changed(page, "**/main.py", lambda body: error + body)

@@ -6,7 +6,8 @@ Layout of the output folder (everything same-origin, nothing fetched from a CDN)
 
     index.html  *.js  style.css  main.py ...  every file of web/ (no caches)
     _headers                 HTTP headers for hosts that read this file (Netlify, Cloudflare)
-    pyscript.toml            web/pyscript.toml plus a generated [files] table
+    pyscript.json            the Python worker's configuration: web/pyscript.toml plus a
+                             generated "files" table
     site.json                model path, size and sha256; runtime versions; page settings
     recognizer/*.py          in-page Python package (listed in [files])
     model/<name>.npz, .json  the network and its model card
@@ -62,16 +63,19 @@ PYODIDE_FILES = (
     "pyodide-lock.json",
 )
 PYODIDE_PACKAGES = ("numpy", "pillow", "micropip", "packaging")
+PAGE_PACKAGES = ("numpy", "pillow")  # the wheels the page's Python loads (web/pyscript.toml)
 PYODIDE_CDN = "https://cdn.jsdelivr.net/pyodide/v{version}/full/{file_name}"
 # Lazily imported PyScript chunks the page uses: the error plugin (kept even when
-# disabled, to route errors off the DOM) and the TOML parsers for pyscript.toml.
-PAGE_CHUNK_PREFIXES = ("error", "toml")
+# disabled, to route errors off the DOM). Every configuration is JSON: no TOML parser.
+PAGE_CHUNK_PREFIXES = ("error",)
 IMPORT_RE = re.compile(r"""(?:\bfrom|\bimport)\s*\(?\s*["']\./([\w.-]+\.js)["']""")
 CHUNK_RE = re.compile(r"^(?P<prefix>[\w-]+?)-[\w-]{8}\.js$")
 # site.json "page": what the page's JavaScript shares with the Python modules.
 PAGE_SETTINGS = {
     "maxUploadBytes": MAX_IMAGE_BYTES,  # larger image files are refused unread
     "brushFraction": BRUSH_FRACTION,  # pen width as a fraction of the pad's side
+    "stallSeconds": 30,  # a start-up download that brings no byte for this long has failed
+    "pythonStartSeconds": 120,  # last resort: Python's start after all its files arrived
 }
 
 
@@ -132,7 +136,7 @@ def _copy(src: Path, dst: Path) -> None:
 
 
 def _page_files(web: Path) -> list[Path]:
-    """Every file under web/ except caches and pyscript.toml (the build renders that)."""
+    """Every file under web/ except caches and pyscript.toml (rendered as pyscript.json)."""
     return sorted(
         path
         for path in web.rglob("*")
@@ -158,10 +162,11 @@ def _fetch_wheel(file_name: str, version: str, wheels: Path | None, dst: Path) -
         ) from error
 
 
-def _add_wheels(lock_path: Path, wheels: Path | None, dst_dir: Path) -> list[str]:
+def _add_wheels(lock_path: Path, wheels: Path | None, dst_dir: Path) -> dict[str, str]:
+    """Copy or download the PYODIDE_PACKAGES wheels; returns {package: wheel file name}."""
     lock = json.loads(lock_path.read_text(encoding="utf-8"))
     version = lock["info"]["version"]
-    names = []
+    names = {}
     for package in PYODIDE_PACKAGES:
         entry = lock["packages"][package]
         dst = dst_dir / entry["file_name"]
@@ -173,18 +178,32 @@ def _add_wheels(lock_path: Path, wheels: Path | None, dst_dir: Path) -> list[str
                 f"wheel {entry['file_name']} does not match pyodide-lock.json: "
                 f"sha256 {actual}, expected {entry['sha256']}"
             )
-        names.append(entry["file_name"])
+        names[package] = entry["file_name"]
     return names
 
 
-def _pyscript_toml(source: Path, modules: list[str]) -> str:
-    """The page's pyscript.toml with a [files] table listing the recognizer modules."""
-    text = source.read_text(encoding="utf-8")
-    config = tomllib.loads(text)
+def _downloads(site: Path, groups: dict[str, list[str]]) -> dict[str, dict[str, dict]]:
+    """site.json "downloads": {step: {path: {bytes, sha256}}} for the files of each start-up
+    step, paths relative to the site root; the page counts and checks them as they arrive."""
+    return {
+        step: {
+            path: {"bytes": (site / path).stat().st_size, "sha256": sha256_file(site / path)}
+            for path in paths
+        }
+        for step, paths in groups.items()
+    }
+
+
+def _worker_config(source: Path, modules: list[str]) -> dict:
+    """The Python worker's PyScript configuration: ``source`` (TOML, with comments) plus a
+    "files" table that puts main.py and the recognizer modules into the interpreter's file
+    system (the worker's entry point, worker.py, imports them)."""
+    config = tomllib.loads(source.read_text(encoding="utf-8"))
     if "files" in config:
         raise BuildError(f"{source} must not define [files]; the build writes that table")
-    entries = "".join(f'"./recognizer/{name}" = "./recognizer/{name}"\n' for name in modules)
-    return text.rstrip("\n") + "\n\n[files]\n" + entries
+    paths = ["./main.py", *(f"./recognizer/{name}" for name in modules)]
+    config["files"] = {path: path for path in paths}
+    return config
 
 
 def build_site(
@@ -217,9 +236,8 @@ def build_site(
         for path in _page_files(web):
             _copy(path, staging / path.relative_to(web))
         modules = sorted(p.name for p in (web / "recognizer").glob("*.py"))
-        (staging / "pyscript.toml").write_text(
-            _pyscript_toml(web / "pyscript.toml", modules), encoding="utf-8"
-        )
+        config = _worker_config(web / "pyscript.toml", modules)
+        (staging / "pyscript.json").write_text(json.dumps(config, indent=2) + "\n")
         for name in [*pyscript_chunks(dist), "core.css"]:
             _copy(dist / name, staging / "pyscript" / name)
         for name in PYODIDE_FILES:
@@ -238,8 +256,16 @@ def build_site(
             },
             "pyodide": json.loads((pyodide / "package.json").read_text())["version"],
             "pyscript": json.loads((dist.parent / "package.json").read_text())["version"],
-            "wheels": wheel_names,
+            "wheels": sorted(wheel_names.values()),
             "page": PAGE_SETTINGS,
+            "downloads": _downloads(
+                staging,
+                {
+                    "runtime": [f"pyodide/{name}" for name in PYODIDE_FILES],
+                    "packages": [f"pyodide/{wheel_names[name]}" for name in PAGE_PACKAGES],
+                    "model": [f"model/{model}.npz"],
+                },
+            ),
         }
         (staging / "site.json").write_text(json.dumps(manifest, indent=2) + "\n")
         if (staging / SERVICE_WORKER).is_file():

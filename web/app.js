@@ -1,72 +1,82 @@
-// The page's entry module: puts the parts together and is the page's side of main.py, which
-// imports it (pyscript.toml [js_modules.main]) and calls the exported functions below.
+// The page's entry module: puts the parts together and runs the start-up.
 //
-//   loading.js        loading steps and the error banner
-//   startup-watch.js  turns any start-up failure into the banner, with its cause
-//   site.js           site.json and the model file, fetched from page start
+//   loading.js        loading steps, bytes downloaded, and the error banner
+//   downloads.js      the start-up downloads: counted, watched for silence, checked
+//   python.js         main.py in a PyScript worker: Python never runs on this thread
+//   startup-watch.js  failures nothing else reports
 //   pad.js, view.js   the drawing and the result panel
 //   recognition.js    when and what to recognise
 //   controls.js       buttons, keys, upload, drop and paste
 //   offline.js        the service worker, and clearing what it kept
+//
+// Start-up: the Python worker starts at once, while the page downloads the same files with
+// progress (the worker's requests are then answered by the browser's cache); the network is
+// loaded in the worker from the downloaded weights; then the page is ready.
 
 import { Controls } from "./controls.js";
+import { Downloads } from "./downloads.js";
+import { errorText } from "./error-text.js";
 import { LoadingScreen } from "./loading.js";
 import { showModelFacts } from "./model-facts.js";
 import { clearAppCaches, registerServiceWorker } from "./offline.js";
 import { DrawingPad } from "./pad.js";
+import { PythonWorker } from "./python.js";
 import { Recognition } from "./recognition.js";
-import { SiteFiles } from "./site.js";
+import { fetchSiteJson } from "./site.js";
 import { StartupWatch } from "./startup-watch.js";
 import { ResultView } from "./view.js";
 
-const START_TIMEOUT_MS = 180_000; // a start-up that has shown no failure but hangs
-
 const screen = new LoadingScreen(document, () => clearAppCaches().then(() => location.reload()));
-const watch = new StartupWatch((message) => screen.fail(message), START_TIMEOUT_MS);
-watch.start(); // before the first download, so that every failure is seen
-screen.followProgress();
-const site = new SiteFiles();
+const watch = new StartupWatch((message) => screen.fail(message));
+watch.start(); // before anything can fail
 
-/** The drawing, result panel, recognition and controls, built with site.json's settings. */
-const workspace = site.siteJson.then(({ page }) => {
-  const pad = new DrawingPad(document.getElementById("pad"), page.brushFraction);
-  const recognition = new Recognition(pad, new ResultView(document), page.maxUploadBytes);
-  return { recognition, controls: new Controls(document, pad, recognition) };
-});
-
-/** The parsed site.json (model path, size and sha256; runtime versions; page settings). */
-export const siteInfo = () => site.siteJson;
-
-/** The model file's bytes (fetched from page start, in parallel with the runtime). */
-export const modelBytes = () => site.modelBytes;
-
-/**
- * Mark a loading step as the current one.
- * @param {"runtime"|"packages"|"model"} step
- */
-export const setStep = (step) => screen.setStep(step);
-
-/**
- * Start-up failed: show the banner with this message instead of the progress.
- * @param {string} message
- */
-export function fail(message) {
+/** Start-up failed: show why, once. */
+function fail(message) {
   watch.stop();
   screen.fail(message);
 }
 
-/**
- * main.py hands over its recognition functions; the page becomes ready.
- * @param {(canvas: HTMLCanvasElement) => object} recognizeCanvas
- * @param {(bytes: Uint8Array) => object} recognizeImage
- */
-export async function connect(recognizeCanvas, recognizeImage) {
-  const { recognition, controls } = await workspace;
+async function start() {
+  const python = PythonWorker.start();
+  python.catch(() => {}); // awaited below, after the downloads
+  let site;
+  try {
+    site = await fetchSiteJson();
+  } catch (error) {
+    fail(`${errorText(error)} Check the connection and reload.`);
+    return;
+  }
+  const { page, model } = site;
+  const pad = new DrawingPad(document.getElementById("pad"), page.brushFraction);
+  const recognition = new Recognition(pad, new ResultView(document), page.maxUploadBytes);
+  const controls = new Controls(document, pad, recognition);
+
+  const downloads = new Downloads(site.downloads, page.stallSeconds * 1000, {
+    onProgress: (progress) => screen.showDownloads(progress),
+    onFailure: fail,
+  });
+  if (!(await downloads.run([model.path]))) return;
+  screen.showStarting();
+  watch.afterDownloads(page.pythonStartSeconds * 1000);
+  let worker;
+  try {
+    worker = await python;
+  } catch (error) {
+    fail(error.message);
+    return;
+  }
+  const loaded = await worker.loadModel(downloads.bytesOf(model.path), model.sha256);
+  if (loaded.state !== "ready") {
+    fail(loaded.message);
+    return;
+  }
   if (!screen.loading) return; // start-up has already failed
   watch.stop();
   screen.finish();
   controls.enableUpload();
-  recognition.start({ canvas: recognizeCanvas, image: recognizeImage });
-  showModelFacts(document.getElementById("model-facts"), (await site.siteJson).model);
+  recognition.start(worker);
+  showModelFacts(document.getElementById("model-facts"), model);
   registerServiceWorker();
 }
+
+start();

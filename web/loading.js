@@ -1,12 +1,14 @@
 // The start-up screen: the loading steps, then either the app or the error banner.
 //
-// Readiness hook for tests and tools: <html data-app-state="loading|ready|error">.
+// Readiness hook for tests and tools: <html data-app-state="loading|ready|error">, and while
+// loading data-loading-step="runtime|packages|model|python" and, on #loading, data-received
+// and data-total (bytes downloaded so far and in all).
 
-const STEPS = {
-  runtime: "Downloading the Python runtime…",
-  packages: "Loading NumPy and Pillow…",
-  model: "Loading the network…",
-};
+import { megabytes } from "./downloads.js";
+
+// The steps in order: three downloads (counted in bytes), then Python's start in its worker.
+const DOWNLOADS = ["runtime", "packages", "model"];
+const STARTING = "Starting Python…";
 
 export class LoadingScreen {
   /**
@@ -18,11 +20,12 @@ export class LoadingScreen {
     this.panel = doc.getElementById("loading");
     this.text = doc.getElementById("loading-text");
     this.progress = doc.getElementById("loading-progress");
-    this.steps = [...doc.querySelectorAll(".steps li")];
+    this.steps = Object.fromEntries(
+      [...doc.querySelectorAll(".steps li")].map((item) => [item.dataset.step, item]),
+    );
     this.banner = doc.getElementById("banner");
     this.bannerText = doc.getElementById("banner-text");
     doc.getElementById("retry").addEventListener("click", onRetry);
-    this.setStep("runtime");
   }
 
   /** True until start-up has ended, either way. */
@@ -31,32 +34,51 @@ export class LoadingScreen {
   }
 
   /**
-   * Mark a loading step as the current one (ignored once start-up has ended).
-   * @param {"runtime"|"packages"|"model"} step
+   * Show how far the downloads are: bytes in all and per step; the first unfinished step is
+   * the current one.
+   * @param {Object<string, {received: number, total: number}>} progress per download step.
    */
-  setStep(step) {
+  showDownloads(progress) {
     if (!this.loading) return;
-    const names = Object.keys(STEPS);
-    const index = names.indexOf(step);
-    this.text.textContent = STEPS[step];
-    this.progress.value = index;
-    for (const item of this.steps) {
-      const at = names.indexOf(item.dataset.step);
-      item.classList.toggle("done", at < index);
-      item.classList.toggle("active", at === index);
+    let received = 0;
+    let total = 0;
+    let current = null;
+    for (const step of DOWNLOADS) {
+      const { received: got, total: all } = progress[step] ?? { received: 0, total: 0 };
+      received += got;
+      total += all;
+      this.steps[step].querySelector(".step-bytes").textContent =
+        ` ${megabytes(got)} of ${megabytes(all)} MB`;
+      if (current === null && got < all) current = step;
+    }
+    this.progress.max = total;
+    this.progress.value = received;
+    Object.assign(this.panel.dataset, { received, total });
+    this.text.textContent = `Downloading… ${megabytes(received)} of ${megabytes(total)} MB`;
+    this.#mark(current ?? "python");
+    for (const step of DOWNLOADS) {
+      const { received: got, total: all } = progress[step] ?? { received: 0, total: 0 };
+      if (got >= all) this.steps[step].classList.add("done"); // the steps download together
     }
   }
 
-  /** Move the steps along as the runtime's files arrive (PyScript's and the browser's events). */
-  followProgress() {
-    new PerformanceObserver((list) => {
-      if (list.getEntries().some((entry) => entry.name.endsWith("/pyodide.asm.wasm"))) {
-        this.setStep("packages");
-      }
-    }).observe({ type: "resource", buffered: true });
-    addEventListener("py:progress", ({ detail }) => {
-      if (detail === "Loading files") this.setStep("model");
-    });
+  /** The downloads are in: Python is starting in its worker (no bytes to count). */
+  showStarting() {
+    if (!this.loading) return;
+    this.text.textContent = STARTING;
+    this.progress.removeAttribute("value"); // busy, for a moment of unknown length
+    this.#mark("python");
+  }
+
+  #mark(current) {
+    const order = [...DOWNLOADS, "python"];
+    const index = order.indexOf(current);
+    this.root.dataset.loadingStep = current;
+    for (const [step, item] of Object.entries(this.steps)) {
+      const at = order.indexOf(step);
+      item.classList.toggle("done", at < index);
+      item.classList.toggle("active", at === index);
+    }
   }
 
   /**

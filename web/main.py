@@ -1,22 +1,18 @@
-"""PyScript entry point: load the network once, then recognise the canvas and uploads.
+"""The page's Python: load the network once, then recognise the pad's pixels and image
+files. It runs in the page's Python worker, whose entry point ``worker.py`` hands the
+functions of :class:`Worker` to the page; CPython tests call them directly.
 
-The only module that touches the browser (``js``, ``pyodide.ffi``, ``pyscript``); it imports
-them only there, so CPython tests drive :class:`Recognizer` with a fake canvas. The page
-controller ``app.js`` (imported through pyscript.toml ``[js_modules.main]``) owns the UI;
-this module hands it two functions via ``app.connect``:
+* ``load_model(data, sha256)`` -- the model file's bytes (downloaded and counted by the
+  page) and the sha256 the site build recorded -> ``{state: "ready"}`` or ``{state:
+  "error", message}``;
+* ``recognize_pixels(rgba, width, height)`` -- the pad's ImageData bytes (ink in alpha);
+* ``recognize_image(data)`` -- an uploaded, dropped or pasted image file's bytes.
 
-* ``recognize_canvas(canvas)`` -- reads the drawing with ``ctx.getImageData``;
-* ``recognize_image(bytes)`` -- an uploaded, dropped or pasted image file.
-
-Both return a plain JS object made from the result dict: ``{state: "result", verdict, digit,
-runnerUp, confidence, probs: number[10], image: Uint8Array(784)}`` (see
-:meth:`Recognizer.classify`; uploads add ``region``), ``{state: "empty"}`` or
-``{state: "error", message}``. Python errors never reach the page
-as tracebacks: start-up failures go to ``app.fail`` with a short message.
+Results are plain dicts (PyScript hands them to the page as JS objects): ``{state: "result",
+verdict, digit, runnerUp, confidence, probs: number[10], image: bytes(784)}`` (see
+:meth:`Recognizer.classify`; uploads add ``region``), ``{state: "empty"}`` or ``{state:
+"error", message}``. Python errors never reach the page as tracebacks.
 """
-
-import asyncio
-import sys
 
 import numpy as np
 
@@ -24,17 +20,11 @@ from recognizer import preprocess
 from recognizer.network import Network, load_network
 from recognizer.reader import DigitReader
 
-IN_BROWSER = sys.platform == "emscripten"
-if IN_BROWSER:  # the browser's modules exist only in the page; CPython tests import the rest
-    import js
-    from pyodide.ffi import JsException, create_proxy, to_js
-    from pyscript.js_modules import app
-
-__all__ = ["Recognizer", "start"]
+__all__ = ["Recognizer", "Worker"]
 
 
 class Recognizer:
-    """Turns canvas pixels or image bytes into the page's results (plain dicts)."""
+    """Turns pad pixels or image bytes into the page's results (plain dicts)."""
 
     def __init__(self, network: Network):
         self.reader = DigitReader(network)
@@ -57,16 +47,11 @@ class Recognizer:
             "image": image.tobytes(),
         }
 
-    def recognize_canvas(self, canvas) -> dict:
-        """Read a canvas (transparent background, ink in alpha) and classify it.
-
-        canvas : an HTMLCanvasElement, or anything with its width, height and
-            getContext("2d").getImageData(x, y, w, h).data.to_bytes()
-        """
-        width, height = canvas.width, canvas.height
-        pixels = canvas.getContext("2d").getImageData(0, 0, width, height).data
-        rgba = np.frombuffer(pixels.to_bytes(), dtype=np.uint8).reshape(height, width, 4)
-        image = preprocess.mnist_from_ink(preprocess.ink_from_rgba(rgba))  # (28, 28) uint8
+    def recognize_pixels(self, rgba: bytes, width: int, height: int) -> dict:
+        """Classify the pad's pixels: ``rgba`` holds height * width * 4 bytes, row by row
+        (an ImageData's data: transparent background, ink in alpha)."""
+        pixels = np.frombuffer(rgba, dtype=np.uint8).reshape(height, width, 4)
+        image = preprocess.mnist_from_ink(preprocess.ink_from_rgba(pixels))  # (28, 28) uint8
         if image is None:
             return {"state": "empty"}
         return self.classify(image)
@@ -81,32 +66,28 @@ class Recognizer:
         return {**self.classify(reading.digit), "region": list(reading.region)}
 
 
-def _js(value: dict):
-    """A result dict as a plain JS object."""
-    return to_js(value, dict_converter=js.Object.fromEntries)
+class Worker:
+    """What the worker exports: the functions the page calls, taking and giving plain values
+    (bytes, numbers, dicts). No recognition before :meth:`load_model` has succeeded."""
 
+    def __init__(self):
+        self.recognizer: Recognizer | None = None
 
-async def start() -> None:
-    """Load the model, then hand the recognition functions to the page."""
-    app.setStep("model")
-    try:
-        data = await app.modelBytes()
-        expected_sha256 = (await app.siteInfo()).model.sha256  # recorded by the site build
-    except JsException as error:  # the fetch started by app.js failed
-        app.fail(f"Could not download the network weights ({error}). Check the connection.")
-        return
-    try:
-        recognizer = Recognizer(load_network(data.to_bytes(), expected_sha256))
-    except ValueError as error:  # a ModelFileError, or a calibration out of range
-        app.fail(f"The network weights file is damaged: {error}")
-        return
-    except Exception as error:  # never leave the page waiting on a spinner
-        app.fail(f"The recognizer failed to start ({type(error).__name__}: {error}).")
-        return
-    app.connect(
-        create_proxy(lambda canvas: _js(recognizer.recognize_canvas(canvas))),
-        create_proxy(lambda data: _js(recognizer.recognize_image(data.to_bytes()))),
-    )
+    def load_model(self, data: bytes, sha256: str) -> dict:
+        """Check and load the network; the answer says whether the page can start."""
+        try:
+            self.recognizer = Recognizer(load_network(data, sha256))
+        except ValueError as error:  # a ModelFileError, or a calibration out of range
+            return {"state": "error", "message": f"The network weights file is damaged: {error}"}
+        except Exception as error:  # never leave the page waiting on a spinner
+            message = f"The recognizer failed to start ({type(error).__name__}: {error})."
+            return {"state": "error", "message": message}
+        return {"state": "ready"}
 
+    def recognize_pixels(self, rgba: bytes, width: int, height: int) -> dict:
+        """See :meth:`Recognizer.recognize_pixels`."""
+        return self.recognizer.recognize_pixels(rgba, width, height)
 
-STARTUP = asyncio.ensure_future(start()) if IN_BROWSER else None  # held: not collected
+    def recognize_image(self, data: bytes) -> dict:
+        """See :meth:`Recognizer.recognize_image`."""
+        return self.recognizer.recognize_image(data)

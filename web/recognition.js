@@ -1,13 +1,13 @@
-// Recognition: runs the Python recognizers on the drawing as it changes (live while drawing,
-// throttled) and on image files, and shows each result in the result view.
+// Recognition: runs the Python worker's recognizers on the drawing as it changes (live while
+// drawing, throttled) and on image files, and shows each result in the result view.
+//
+// Recognitions never queue up: at most one drawing is with the worker at a time, and when it
+// answers, the newest drawing goes next (if it changed meanwhile). A result is shown only if
+// no later recognition has been asked for since it was.
 
 import { errorText } from "./error-text.js";
 
 const THROTTLE_MS = 120; // live predictions while drawing: at most one per interval
-
-/** Resolve after the browser has painted the current state. */
-const nextPaint = () =>
-  new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 
 export class Recognition {
   /**
@@ -22,19 +22,21 @@ export class Recognition {
     this.pad = pad;
     this.view = view;
     this.maxUploadBytes = maxUploadBytes;
-    this.recognizers = null; // set by start(): the Python functions
+    this.python = null; // set by start(): the PythonWorker
     this.timer = null;
     this.lastRun = -Infinity;
     this.pendingFinal = false;
+    this.drawingInFlight = false; // a drawing is with the worker
+    this.changedInFlight = false; // and the drawing has changed since it was sent
+    this.asked = 0; // recognitions asked for so far; a result is shown only if it is the last
   }
 
   /**
-   * Begin recognising, with main.py's recognition functions.
-   * @param {{canvas: (canvas: HTMLCanvasElement) => object, image: (bytes: Uint8Array) => object}}
-   *   recognizers the drawing's and an image file's recogniser (results: see main.py).
+   * Begin recognising.
+   * @param {import("./python.js").PythonWorker} python the recognizers (results: see main.py).
    */
-  start(recognizers) {
-    this.recognizers = recognizers;
+  start(python) {
+    this.python = python;
     this.schedule(true);
   }
 
@@ -43,8 +45,12 @@ export class Recognition {
    * @param {boolean} final the drawing is finished (pen up, clear, undo), not still growing.
    */
   schedule(final) {
-    if (this.recognizers === null) return;
+    if (this.python === null) return;
     this.pendingFinal ||= final;
+    if (this.drawingInFlight) {
+      this.changedInFlight = true; // the answer's arrival schedules the newest drawing
+      return;
+    }
     if (final) {
       clearTimeout(this.timer);
       this.timer = setTimeout(() => this.#recognizeDrawing(), 0);
@@ -60,7 +66,7 @@ export class Recognition {
    */
   async recognizeFile(file) {
     const { pad, view } = this;
-    if (this.recognizers === null || !file) return;
+    if (this.python === null || !file) return;
     if (file.size > this.maxUploadBytes) {
       const megabytes = (bytes) => (bytes / 1024 / 1024).toFixed(1).replace(/\.0$/, "");
       view.error(
@@ -80,42 +86,53 @@ export class Recognition {
     pad.clear(); // the result now describes the image; Undo brings the drawing back
     this.#cancelScheduled();
     view.busy("Reading the image…", pad.version);
-    await nextPaint(); // Python holds the main thread: let the busy sign show first
-    this.#display(() => this.recognizers.image(bytes), true, URL.createObjectURL(file));
+    await this.#display(this.python.recognizeImage(bytes), true, URL.createObjectURL(file));
   }
 
   #cancelScheduled() {
     clearTimeout(this.timer);
     this.timer = null;
     this.pendingFinal = false;
+    this.changedInFlight = false;
   }
 
-  #recognizeDrawing() {
+  async #recognizeDrawing() {
     const final = this.pendingFinal;
     this.#cancelScheduled();
     this.lastRun = performance.now();
     if (this.pad.isEmpty) {
+      this.asked += 1; // an answer still on its way is out of date
       this.view.empty(this.pad.version);
       return;
     }
     this.pad.flush();
-    this.#display(() => this.recognizers.canvas(this.pad.canvas), final);
+    const { canvas } = this.pad;
+    const pixels = this.pad.ctx.getImageData(0, 0, canvas.width, canvas.height);
+    this.drawingInFlight = true;
+    await this.#display(this.python.recognizePixels(pixels), final);
+    this.drawingInFlight = false;
+    if (this.changedInFlight) this.schedule(this.pendingFinal);
   }
 
-  /** Run a recognition and show its result; ``preview`` is the uploaded image's URL, if any. */
-  #display(recognize, final, preview = null) {
+  /**
+   * Show a recognition's result when it arrives, unless a later one was asked for.
+   * @param {Promise<object>} answer the worker's result (see main.py).
+   * @param {boolean} final announce it (pen up, clear, undo, an upload).
+   * @param {string|null} preview the uploaded image's URL, if any.
+   */
+  async #display(answer, final, preview = null) {
     const { view } = this;
     const version = this.pad.version;
+    const ticket = ++this.asked;
     const started = performance.now();
     let result;
     try {
-      result = recognize();
+      result = await answer;
     } catch (error) {
-      console.warn("recognition failed", error);
-      view.error("Something went wrong while recognising. Please try again.", version);
-      view.preview(null, null);
-      return;
+      console.warn("recognition failed:", errorText(error));
+      result = { state: "error", message: "Something went wrong while recognising. Please try again." };
     }
+    if (ticket !== this.asked) return; // a later recognition has been asked for
     if (result.state === "empty") view.empty(version);
     else if (result.state === "error") view.error(result.message, version);
     else view.show(result, version, final, performance.now() - started);

@@ -1,0 +1,155 @@
+// The start-up downloads: every file the Python worker needs (site.json "downloads": the
+// runtime, the NumPy and Pillow wheels, the network weights), fetched by the page so that it
+// can count bytes as they arrive, notice a download that has stopped, and check each file
+// against the sha256 the site build recorded.
+//
+// The Python worker fetches the same URLs when Pyodide asks for them. Both requests are
+// ordinary cacheable GETs, so the browser's HTTP cache (or, on later visits, the service
+// worker's saved copy) answers the second one: the bytes cross the network once.
+//
+// There is no time limit on the whole download, only on silence: the start-up fails when a
+// file is still unfinished and no byte of any file has arrived for stallMs.
+
+import { errorText } from "./error-text.js";
+
+const REPORT_EVERY_MS = 100; // progress reports while bytes arrive
+const CHECK_EVERY_MS = 1000; // how often silence is checked for
+const NAMED_FILES = 3; // a stall message names at most this many unfinished files
+
+/** Megabytes, one decimal: "4.2". */
+export const megabytes = (bytes) => (bytes / 1e6).toFixed(1);
+
+/** Hex sha256 of some bytes. */
+async function sha256(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** The last part of a path, for messages. */
+const nameOf = (path) => path.split("/").at(-1);
+
+export class Downloads {
+  /**
+   * @param {Object<string, Object<string, {bytes: number, sha256: string}>>} groups site.json
+   *   "downloads": {step: {path: {bytes, sha256}}}, paths relative to the site root.
+   * @param {number} stallMs silence, in milliseconds, after which the downloads have failed.
+   * @param {{onProgress: (progress: Object<string, {received: number, total: number}>) =>
+   *   void, onFailure: (message: string) => void}} handlers bytes received so far and in
+   *   all, per step; a download failed, stalled or brought the wrong bytes (the message
+   *   says which file and why; only the first failure is reported).
+   */
+  constructor(groups, stallMs, handlers) {
+    this.stallMs = stallMs;
+    this.handlers = handlers;
+    this.files = Object.entries(groups).flatMap(([group, entries]) =>
+      Object.entries(entries).map(([path, { bytes, sha256: digest }]) => ({
+        path,
+        group,
+        total: bytes,
+        sha256: digest,
+        received: 0,
+        done: false,
+      })),
+    );
+    this.failed = false;
+    this.lastByteAt = 0;
+    this.lastReportAt = 0;
+    this.contents = new Map(); // path -> bytes, for the files kept (see keep)
+    this.abort = new AbortController(); // a failure abandons the other downloads
+  }
+
+  /** Bytes received so far and in all, per step. */
+  get progress() {
+    const progress = {};
+    for (const { group, received, total } of this.files) {
+      progress[group] ??= { received: 0, total: 0 };
+      progress[group].received += received;
+      progress[group].total += total;
+    }
+    return progress;
+  }
+
+  /**
+   * Download every file; resolves when all have arrived and matched their sha256 (or when
+   * one has failed, which onFailure reports). Never rejects.
+   * @param {string[]} keep paths whose bytes the caller wants (see bytesOf).
+   */
+  async run(keep = []) {
+    this.lastByteAt = performance.now();
+    this.handlers.onProgress(this.progress); // the totals, at once
+    const watch = setInterval(() => this.#checkSilence(), CHECK_EVERY_MS);
+    try {
+      await Promise.all(this.files.map((file) => this.#download(file, keep.includes(file.path))));
+    } finally {
+      clearInterval(watch);
+    }
+    if (!this.failed) this.handlers.onProgress(this.progress);
+    return !this.failed;
+  }
+
+  /** The bytes of a file named in run(keep). */
+  bytesOf(path) {
+    return this.contents.get(path);
+  }
+
+  async #download(file, keep) {
+    const chunks = [];
+    try {
+      const response = await fetch(file.path, { signal: this.abort.signal });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const reader = response.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done || this.failed) break;
+        chunks.push(value);
+        file.received += value.byteLength;
+        this.#arrived();
+      }
+    } catch (error) {
+      this.#fail(`Could not download ${nameOf(file.path)}: ${errorText(error)}. Check the connection and reload.`);
+      return;
+    }
+    if (this.failed) return;
+    const bytes = new Uint8Array(await new Blob(chunks).arrayBuffer());
+    if ((await sha256(bytes)) !== file.sha256) {
+      this.#fail(
+        `${nameOf(file.path)} arrived damaged (checksum mismatch: these are not the bytes of ` +
+          "this version of the site). Clear the saved copy and reload.",
+      );
+      return;
+    }
+    file.done = true;
+    if (keep) this.contents.set(file.path, bytes);
+  }
+
+  #arrived() {
+    const now = performance.now();
+    this.lastByteAt = now;
+    if (now - this.lastReportAt >= REPORT_EVERY_MS) {
+      this.lastReportAt = now;
+      this.handlers.onProgress(this.progress);
+    }
+  }
+
+  #checkSilence() {
+    const silent = performance.now() - this.lastByteAt;
+    if (silent < this.stallMs) return;
+    const waiting = this.files.filter((file) => !file.done);
+    if (waiting.length === 0) return;
+    const named = waiting
+      .slice(0, NAMED_FILES)
+      .map(({ path, received, total }) => `${nameOf(path)}: ${megabytes(received)} of ${megabytes(total)} MB`);
+    if (waiting.length > NAMED_FILES) named.push(`${waiting.length - NAMED_FILES} more`);
+    this.#fail(
+      `The download stopped: nothing has arrived for ${Math.round(silent / 1000)} s ` +
+        `(${named.join("; ")}). Check the connection and reload.`,
+    );
+  }
+
+  #fail(message) {
+    if (this.failed) return;
+    this.failed = true;
+    this.abort.abort();
+    this.handlers.onFailure(message);
+  }
+}

@@ -1,0 +1,75 @@
+// The page's Python: worker.py (which imports main.py) in a PyScript worker (PyWorker), so
+// that starting Pyodide, loading NumPy and Pillow, and every recognition run off the page's
+// main thread, and drawing stays smooth throughout.
+//
+// The page calls the functions worker.py exports through pyscript.sync, and each call answers
+// with a promise. Calls in this direction need no SharedArrayBuffer, so the page needs no
+// cross-origin isolation (which GitHub Pages cannot give): the worker never reaches back
+// into the page.
+
+import { errorText } from "./error-text.js";
+
+export class PythonWorker {
+  /**
+   * Start the worker. Resolves once Pyodide, NumPy, Pillow and main.py have loaded; rejects
+   * with an Error that says why when they could not.
+   * @returns {Promise<PythonWorker>}
+   */
+  static async start() {
+    let PyWorker;
+    try {
+      ({ PyWorker } = await import("./pyscript/core.js"));
+      // PyWorker hands the worker PyScript's Python modules only once the "py" type is set
+      // up (its plugins loaded; before that, `import pyscript` fails in the worker), which
+      // PyScript completes by defining the <py-script> element.
+      await customElements.whenDefined("py-script");
+    } catch (error) {
+      throw new Error(`Could not load PyScript: ${errorText(error)}`, { cause: error });
+    }
+    const configURL = new URL("./pyscript.json", import.meta.url).href;
+    try {
+      const response = await fetch(configURL);
+      if (!response.ok) throw new Error(`pyscript.json: HTTP ${response.status}`);
+      const config = await response.json();
+      // The configuration goes as an object (given as a URL, PyScript's own modules in the
+      // worker fail to read it), and the interpreter as `version` (PyWorker reads no
+      // `interpreter` key): the self-hosted Pyodide.
+      const options = { config, configURL, version: new URL(config.interpreter, configURL).href };
+      return new PythonWorker(await PyWorker(new URL("./worker.py", configURL).href, options));
+    } catch (error) {
+      throw new Error(`The recognizer failed to start: ${errorText(error)}`, { cause: error });
+    }
+  }
+
+  constructor(worker) {
+    this.worker = worker;
+  }
+
+  /**
+   * Load the network.
+   * @param {Uint8Array} bytes the model file.
+   * @param {string} sha256 the hex digest site.json records for it.
+   * @returns {Promise<{state: "ready"} | {state: "error", message: string}>}
+   */
+  loadModel(bytes, sha256) {
+    return this.worker.sync.load_model(bytes, sha256);
+  }
+
+  /**
+   * Recognise the pad's pixels.
+   * @param {ImageData} image the pad (transparent background, ink in alpha).
+   * @returns {Promise<object>} the result (see main.py).
+   */
+  recognizePixels({ data, width, height }) {
+    return this.worker.sync.recognize_pixels(data, width, height);
+  }
+
+  /**
+   * Recognise an image file.
+   * @param {Uint8Array} bytes the file's bytes.
+   * @returns {Promise<object>} the result (see main.py), with ``region``.
+   */
+  recognizeImage(bytes) {
+    return this.worker.sync.recognize_image(bytes);
+  }
+}
