@@ -40,7 +40,7 @@ def test_a_corrupt_runtime_is_named_with_its_checksum(new_page, page_log, site_u
 def test_a_blocked_worker_is_named_at_once(new_page, page_log, site_url):
     page_log.expect("violates the following Content Security Policy directive")
     page = new_page()
-    no_workers = b'<meta http-equiv="Content-Security-Policy" content="worker-src \'none\'">'
+    no_workers = b'<meta http-equiv="Content-Security-Policy" content="worker-src \'self\'">'
     serve_changed(page, "**/", lambda body: body.replace(b"<head>", b"<head>" + no_workers))
     message = failure_after_start(page, site_url)
     assert message == "The page's security policy (worker-src) blocked the Python worker."

@@ -1,7 +1,7 @@
 // The page's entry module: puts the parts together and runs the start-up.
 //
 //   loading.js        loading steps, bytes downloaded, and the error banner
-//   downloads.js      the start-up downloads: counted, watched for silence, checked
+//   downloads.js      the start-up downloads, in a worker: counted, watched for silence, checked
 //   python.js         main.py in a PyScript worker: Python never runs on this thread
 //   startup-watch.js  failures nothing else reports
 //   pad.js, view.js   the drawing and the result panel
@@ -14,7 +14,7 @@
 // loaded in the worker from the downloaded weights; then the page is ready.
 
 import { Controls } from "./controls.js";
-import { Downloads } from "./downloads.js";
+import { downloadInWorker } from "./downloads.js";
 import { errorText } from "./error-text.js";
 import { LoadingScreen } from "./loading.js";
 import { showModelFacts } from "./model-facts.js";
@@ -51,11 +51,11 @@ async function start() {
   const recognition = new Recognition(pad, new ResultView(document), page.maxUploadBytes);
   const controls = new Controls(document, pad, recognition);
 
-  const downloads = new Downloads(site.downloads, page.stallSeconds * 1000, {
+  const files = await downloadInWorker(site.downloads, page.stallSeconds * 1000, [model.path], {
     onProgress: (progress) => screen.showDownloads(progress),
     onFailure: fail,
   });
-  if (!(await downloads.run([model.path]))) return;
+  if (files === null) return;
   screen.showStarting();
   watch.afterDownloads(page.pythonStartSeconds * 1000);
   let worker;
@@ -65,7 +65,7 @@ async function start() {
     fail(error.message);
     return;
   }
-  const loaded = await worker.loadModel(downloads.bytesOf(model.path), model.sha256);
+  const loaded = await worker.loadModel(files.get(model.path), model.sha256);
   if (loaded.state !== "ready") {
     fail(loaded.message);
     return;

@@ -1,7 +1,9 @@
 // The start-up downloads: every file the Python worker needs (site.json "downloads": the
 // runtime, the NumPy and Pillow wheels, the network weights), fetched by the page so that it
 // can count bytes as they arrive, notice a download that has stopped, and check each file
-// against the sha256 the site build recorded.
+// against the sha256 the site build recorded. They run in a worker of their own
+// (download-worker.js, started by downloadInWorker): hashing 18 MB would hold the main thread
+// for a few hundred milliseconds on a phone.
 //
 // The Python worker fetches the same URLs when Pyodide asks for them. Both requests are
 // ordinary cacheable GETs, so the browser's HTTP cache (or, on later visits, the service
@@ -12,7 +14,7 @@
 
 import { errorText } from "./error-text.js";
 
-const REPORT_EVERY_MS = 100; // progress reports while bytes arrive
+const REPORT_EVERY_MS = 250; // progress reports while bytes arrive
 const CHECK_EVERY_MS = 1000; // how often silence is checked for
 const NAMED_FILES = 3; // a stall message names at most this many unfinished files
 
@@ -152,4 +154,42 @@ export class Downloads {
     this.abort.abort();
     this.handlers.onFailure(message);
   }
+}
+
+/**
+ * Run the downloads in their worker; the handlers are called on this thread.
+ * @param {object} groups site.json "downloads" (see Downloads).
+ * @param {number} stallMs silence, in milliseconds, after which the downloads have failed.
+ * @param {string[]} keep paths whose bytes are wanted here.
+ * @param {{onProgress: function, onFailure: function}} handlers (see Downloads).
+ * @returns {Promise<Map<string, Uint8Array>|null>} the kept files' bytes once every file has
+ *   arrived and matched its sha256; null after a failure (reported by onFailure).
+ */
+export function downloadInWorker(groups, stallMs, keep, handlers) {
+  const url = new URL("./download-worker.js", import.meta.url);
+  const worker = new Worker(url, { type: "module" });
+  return new Promise((resolve) => {
+    const failed = (message) => {
+      worker.terminate();
+      handlers.onFailure(message);
+      resolve(null);
+    };
+    const silence = setTimeout(() => {
+      failed(`The downloads could not start: ${nameOf(url.pathname)} did not load within ${Math.round(stallMs / 1000)} s. Check the connection and reload.`);
+    }, stallMs);
+    worker.addEventListener("message", ({ data }) => {
+      clearTimeout(silence); // the worker runs: it watches the downloads from now on
+      if (data.type === "progress") handlers.onProgress(data.progress);
+      else if (data.type === "failed") failed(data.message);
+      else {
+        worker.terminate();
+        resolve(data.files);
+      }
+    });
+    worker.addEventListener("error", () => {
+      clearTimeout(silence);
+      failed(`The downloads could not start (${nameOf(url.pathname)} could not be loaded).`);
+    });
+    worker.postMessage({ groups, stallMs, keep });
+  });
 }

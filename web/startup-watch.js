@@ -26,7 +26,9 @@ export class StartupWatch {
     });
     this.#listen("unhandledrejection", (event) => failed(event.reason));
     this.#listen("securitypolicyviolation", ({ effectiveDirective, blockedURI }) => {
-      const what = blockedURI.startsWith("blob") ? "the Python worker" : blockedURI;
+      const what = blockedURI.startsWith("blob")
+        ? "the Python worker"
+        : URL.parse(blockedURI)?.pathname ?? blockedURI; // "eval", "inline": not URLs
       this.#fail(`The page's security policy (${effectiveDirective}) blocked ${what}.`);
     });
   }
