@@ -64,13 +64,15 @@ def test_every_layer_decodes_to_the_forward_pass(network, digit, looked):
         channels = values.transpose(2, 0, 1) if values.ndim == 3 else values  # (C, H, W)
         step = (layer["hi"] - layer["lo"]) / 255
         decoded = unpack(layer["values"], layer["lo"], layer["hi"])
-        np.testing.assert_allclose(decoded, channels.ravel(), atol=step / 2 + 1e-6)
-        assert (layer["lo"], layer["hi"]) == (float(values.min()), float(values.max()))
+        np.testing.assert_allclose(decoded, channels.ravel(), atol=step / 2 + 1e-5)
+        # (float32 sums in another order: look_inside runs a batch of two copies)
+        assert layer["lo"] == pytest.approx(float(values.min()), rel=1e-5, abs=1e-6)
+        assert layer["hi"] == pytest.approx(float(values.max()), rel=1e-5, abs=1e-6)
         if values.ndim == 3:
             assert layer["strongest"] == int(channels.mean(axis=(1, 2)).argmax())
     # The final scores are the forward pass itself, unrounded.
     probs = network.predict_proba(to_network_input(digit))[0]
-    np.testing.assert_array_equal(np.float32(looked["scores"]), probs)
+    np.testing.assert_allclose(np.float32(looked["scores"]), probs, rtol=1e-5, atol=1e-7)
     assert looked["classes"] == [str(d) for d in range(10)] + ["not a digit"]
 
 
@@ -94,12 +96,13 @@ def test_sensitivity_of_the_two_best_classes(network, digit, looked):
         assert map_["class"] == label
         expected = passed.gradient_times_input(label)[0]  # (28, 28)
         inked = np.abs(expected[expected != 0])
-        assert map_["scale"] == pytest.approx(np.quantile(inked, inside.SENSITIVITY_QUANTILE))
+        quantile = np.quantile(inked, inside.SENSITIVITY_QUANTILE)
+        assert map_["scale"] == pytest.approx(quantile, rel=1e-4)
         clipped = np.clip(expected, -map_["scale"], map_["scale"]).ravel()
         decoded = unpack_signed(map_["values"], map_["scale"])
-        np.testing.assert_allclose(decoded, clipped, atol=map_["scale"] / 254 + 1e-6)
-        assert map_["for"] == pytest.approx(expected[expected > 0].sum())
-        assert map_["against"] == pytest.approx(-expected[expected < 0].sum())
+        np.testing.assert_allclose(decoded, clipped, atol=map_["scale"] / 254 + 1e-5)
+        assert map_["for"] == pytest.approx(expected[expected > 0].sum(), rel=1e-4)
+        assert map_["against"] == pytest.approx(-expected[expected < 0].sum(), rel=1e-4)
 
 
 def test_the_panel_data_stays_small(looked):

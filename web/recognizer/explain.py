@@ -82,8 +82,7 @@ def forward(network: Network, images: np.ndarray) -> Forward:
     """Run the network on images (N, 28, 28) uint8, keeping each layer's steps' results."""
     pixels = to_network_input(images)  # (N, 28, 28, 1)
     x, inputs, linear, outputs = pixels, [], [], []
-    for layer in network.layers:
-        first, *activation = layer.steps()  # conv or dense, then ReLU or softmax, if any
+    for first, *activation in network.layer_steps:  # conv or dense, then ReLU or softmax
         inputs.append(x)
         x = first(x)
         linear.append(x)

@@ -75,10 +75,12 @@ def look_inside(network: Network, image: np.ndarray) -> dict:
         layer's output (softmax probabilities, upright image only, uncalibrated), classes:
         the class names, sensitivity: {top, runnerUp} (see :func:`_sensitivity`)}
     """
-    passed = explain.forward(network, image)
+    # Two copies of the image: one pass forward, then one pass back for both classes.
+    passed = explain.forward(network, np.repeat(image, 2, axis=0))  # (2, 28, 28)
     outputs = passed.layer_outputs()
     scores = outputs[-1].values[0]  # (n_classes,)
     runner_up, top = (int(c) for c in np.argsort(scores)[-2:])
+    maps = passed.gradient_times_input(np.array([top, runner_up]))  # (2, 28, 28)
     n_classes = len(scores)
     names = list(network.meta.get("classes") or [])
     return {
@@ -87,8 +89,8 @@ def look_inside(network: Network, image: np.ndarray) -> dict:
         "scores": scores.tolist(),
         "classes": names if len(names) == n_classes else [str(c) for c in range(n_classes)],
         "sensitivity": {
-            "top": _sensitivity(top, passed.gradient_times_input(top)[0]),
-            "runnerUp": _sensitivity(runner_up, passed.gradient_times_input(runner_up)[0]),
+            "top": _sensitivity(top, maps[0]),
+            "runnerUp": _sensitivity(runner_up, maps[1]),
         },
     }
 
