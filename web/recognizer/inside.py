@@ -16,13 +16,14 @@ Both start from the 28x28 image the page's answer was computed from (the result'
 import numpy as np
 
 from . import explain
-from .architecture import Conv2D
+from .architecture import Conv2D, Layer
 from .input_spec import IMAGE_SIZE, to_network_input
 from .network import Network
 
 SENSITIVITY_QUANTILE = 0.95  # the sensitivity maps' full colour: this quantile of |value|
 
 __all__ = [
+    "SENSITIVITY_QUANTILE",
     "image_from_bytes",
     "look_inside",
     "plain_reading",
@@ -122,7 +123,7 @@ def _layer(output: explain.LayerOutput) -> dict:
     }
 
 
-def _kernels(layer) -> dict | None:
+def _kernels(layer: Layer) -> dict | None:
     """A first convolution's kernels, one small map per output channel.
 
     {name, shape: [kh, kw, C], values: uint8 bytes, channel by channel, kh x kw each
