@@ -34,6 +34,7 @@ from tools.serve import start_server
 RESULTS = REPO_ROOT / "bench" / "results.json"
 README = REPO_ROOT / "README.md"
 LATENCY_DIGITS = 36
+LOOK_INSIDE_DIGITS = 30
 
 
 def _part(name: str, function, *args) -> dict:
@@ -64,11 +65,20 @@ def _env_path(name: str) -> Path | None:
 
 
 def _page_parts(args, scratch: Path) -> dict:
-    """Build and serve the site once; start-up, bytes, Lighthouse, stroke accuracy and latency."""
+    """Build and serve the site once; start-up, bytes, Lighthouse, stroke accuracy, latency,
+    the main thread, a big photo, and the look-inside panel."""
     parts = {}
     if not Path(args.chromium).exists():
         reason = f"no Chromium at {args.chromium}"
-        names = ("startup", "lighthouse", "strokes", "latency", "main_thread", "big_photo")
+        names = (
+            "startup",
+            "lighthouse",
+            "strokes",
+            "latency",
+            "main_thread",
+            "big_photo",
+            "look_inside",
+        )
         return {k: {"skipped": reason} for k in names}
     pen_file = _env_path("PENDIGITS_FILE")
     info = build_bench_site(scratch / "site", _env_path("PYODIDE_WHEELS"))
@@ -81,7 +91,7 @@ def _page_parts(args, scratch: Path) -> dict:
         parts["lighthouse"] = _part("lighthouse", lighthouse.run, base, args.chromium)
         if pen_file is None:
             skipped = {"skipped": "$PENDIGITS_FILE is not set"}
-            for name in ("strokes", "latency", "main_thread", "big_photo"):
+            for name in ("strokes", "latency", "main_thread", "big_photo", "look_inside"):
                 parts[name] = skipped
             return parts
         parts["strokes"] = _part(
@@ -112,6 +122,14 @@ def _page_parts(args, scratch: Path) -> dict:
         )
         parts["big_photo"] = _part(
             "48 MP photo in the page", page.big_photo, base, args.chromium, args.big_photo
+        )
+        parts["look_inside"] = _part(
+            "look inside and the original network",
+            page.look_inside,
+            base,
+            args.chromium,
+            pen_file,
+            LOOK_INSIDE_DIGITS,
         )
     finally:
         server.shutdown()
@@ -181,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         parts["accuracy"] = _accuracy_part(page_parts)
         parts["latency"] = page_parts["latency"]
         parts["main_thread"] = page_parts["main_thread"]
+        parts["look_inside"] = page_parts["look_inside"]
         parts["uploads"] = _uploads_part(args, page_parts, scratch)
     results = {
         "quick": args.quick,

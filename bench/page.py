@@ -1,5 +1,6 @@
-"""The page in headless Chromium: start-up, first-load bytes, pointer-up latency, and how
-long the main thread is held.
+"""The page in headless Chromium: start-up, first-load bytes, pointer-up latency, how
+long the main thread is held, and what the "look inside" panel and the original network
+cost.
 
 Start-up is navigation start -> ``<html data-app-state="ready">``, read from the page's own
 clock (``performance.now()`` when the attribute changes), for the app and for the floor page
@@ -22,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.site import FLOOR_DIR
-from bench.stats import ratio, summary
+from bench.stats import ratio, summary, tail
 from tools import unipen
 from tools.eval_strokes import (
     CHROMIUM_ARGS,
@@ -33,7 +34,7 @@ from tools.eval_strokes import (
     pad_side,
 )
 
-__all__ = ["big_photo", "latency", "main_thread", "startup_and_bytes"]
+__all__ = ["big_photo", "latency", "look_inside", "main_thread", "startup_and_bytes"]
 
 READY_TIMEOUT_MS = 300_000
 THROTTLE = 4  # CPU slowdown for the main-thread figures
@@ -56,6 +57,17 @@ OFFLINE_SAVED = "document.documentElement.dataset.offline === 'saved'"
 # Long tasks since a point on the page's clock: [start, duration] ms.
 TASKS_SINCE = "(since) => window.__longTasks.filter(([start]) => start >= since)"
 MOUSE_DIGITS = 6  # pen digits drawn with the mouse while the main thread is watched
+WARM_UP_DIGITS = 2  # drawn before each timed series, not counted
+# Records when #inside (the look-inside panel) first shows each drawing version, page clock.
+WATCH_INSIDE_JS = """() => {
+  window.__insideAt = {};
+  const panel = document.getElementById("inside");
+  new MutationObserver(() => {
+    if (panel.dataset.state !== "result") return;
+    window.__insideAt[panel.dataset.version] ??= performance.now();
+  }).observe(panel, { attributes: true });
+}"""
+PANEL = "(id) => Object.assign({}, document.getElementById(id).dataset)"
 
 
 def _launch(playwright, chromium: str):
@@ -276,3 +288,75 @@ def big_photo(base_url: str, chromium: str, photo: bytes, runs: int = 3) -> dict
         "page_ms": summary(samples["page"]),
         "file_to_answer_ms": summary(samples["wall"]),
     }
+
+
+def _pen_strokes(pen_file: Path, count: int, seed: int, side: float) -> list:
+    """``count`` pen digits (a fixed random choice), fitted to a pad of ``side`` CSS px."""
+    digits = unipen.load_pendigits(pen_file)
+    chosen = np.random.default_rng(seed).permutation(len(digits))[:count]
+    return [unipen.fit_to_canvas(digits[index].strokes, side) for index in chosen]
+
+
+def _panel_series(page, strokes: list, panel_open: bool) -> dict:
+    """Draw each digit with in-page events: pointer-up -> result, and with the panel open
+    pointer-up -> panel drawn and the look_inside call's own time, ms."""
+    samples = {"result": [], "panel": [], "added": [], "call": []}
+    for index, digit in enumerate(strokes):
+        got = draw_with_events(page, digit)
+        if panel_open:
+            shown = f"window.__insideAt[{got['version']!r}] !== undefined"
+            page.wait_for_function(shown, timeout=READY_TIMEOUT_MS)
+            at = page.evaluate(f"window.__insideAt[{got['version']!r}]")
+        if index < WARM_UP_DIGITS:
+            continue
+        samples["result"].append(got["upToDomMs"])
+        if panel_open:
+            samples["panel"].append(at - got["upAt"])
+            samples["added"].append(at - got["upAt"] - got["upToDomMs"])
+            samples["call"].append(float(page.evaluate(PANEL, "inside")["ms"]))
+    return {name: tail(values) for name, values in samples.items() if values}
+
+
+def look_inside(base_url: str, chromium: str, pen_file: Path, count: int) -> dict:
+    """What the look-inside panel and the original network cost, no CPU slowdown.
+
+    With the panel closed, then open, ``count`` pen digits drawn with in-page events:
+    pointer-up -> result, pointer-up -> panel drawn, what the panel adds after the result,
+    and the look_inside call's own time (p50/p95, ms); the look_inside calls made while the
+    panel was closed; the main thread's long tasks while MOUSE_DIGITS digits are drawn with
+    the mouse, closed and open. Then the original network switched on: switch -> loaded
+    (fetched, checked, loaded in the worker) and switch -> its first answer, ms.
+    """
+    figures: dict = {"digits": count, "cpu_slowdown": 1}
+    with _ready_page(chromium, base_url) as page:
+        page.evaluate(WATCH_INSIDE_JS)
+        side = pad_side(page)
+        events = _pen_strokes(pen_file, count + WARM_UP_DIGITS, 3, side)
+        mouse = _pen_strokes(pen_file, MOUSE_DIGITS, 4, side)
+        for state in ("closed", "open"):
+            if state == "open":
+                page.click("#inside-toggle")
+            figures[state] = _panel_series(page, events, state == "open")
+            since = page.evaluate("performance.now()")
+            for digit in mouse:
+                page.keyboard.press("Escape")  # clears the pad
+                _draw_with_mouse(page, digit)
+            page.wait_for_function(SETTLED, timeout=READY_TIMEOUT_MS)
+            figures[state]["drawing"] = {"digits": len(mouse), **_tasks(page, since)}
+            if state == "closed":
+                calls = int(page.evaluate(PANEL, "inside")["requests"])
+                figures[state]["look_inside_calls"] = calls
+        start = time.perf_counter()
+        page.click("#original-switch")
+        page.wait_for_function(
+            "document.getElementById('original').dataset.state === 'result'",
+            timeout=READY_TIMEOUT_MS,
+        )
+        original = page.evaluate(PANEL, "original")
+        seed = page.evaluate("fetch('./site.json').then((r) => r.json())")["seed"]
+        figures["original"] = {
+            "bytes": seed["bytes"],
+            "load_ms": float(original["loadMs"]),
+            "switch_to_answer_ms": 1000 * (time.perf_counter() - start),
+        }
+    return figures

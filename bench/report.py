@@ -246,6 +246,38 @@ def _main_thread(part: dict) -> list[str]:
     return lines
 
 
+def _look_inside(part: dict) -> list[str]:
+    closed, opened, original = part["closed"], part["open"], part["original"]
+
+    def row(label: str, figures: dict) -> str:
+        return f"| {label} | {_num(figures['p50'])} | {_num(figures['p95'])} |"
+
+    lines = [
+        f"The look-inside panel, {part['digits']} pen digits drawn with in-page events, no CPU "
+        "slowdown, ms (p50 and 95th percentile; target: the open panel adds 20 ms or less):",
+        "",
+        "| panel | p50 | p95 |",
+        "| --- | ---: | ---: |",
+        row("closed: pointer-up -> result", closed["result"]),
+        row("open: pointer-up -> result", opened["result"]),
+        row("open: pointer-up -> every layer drawn", opened["panel"]),
+        row("open: added after the result", opened["added"]),
+        row("open: the look_inside call alone", opened["call"]),
+        "",
+        f"look_inside calls while the panel was closed: {closed['look_inside_calls']}. "
+        f"Long tasks while drawing {closed['drawing']['digits']} digits with the mouse: "
+        f"closed {closed['drawing']['long_tasks']} (longest "
+        f"{_num(closed['drawing']['longest_task_ms'])} ms), open "
+        f"{opened['drawing']['long_tasks']} (longest "
+        f"{_num(opened['drawing']['longest_task_ms'])} ms).",
+        "",
+        f"The original network ({original['bytes'] / 1e6:.1f} MB), switched on: loaded after "
+        f"{_num(original['load_ms'])} ms (fetched, checked, loaded in the worker; target 1 s), "
+        f"its first answer shown after {_num(original['switch_to_answer_ms'])} ms. One run.",
+    ]
+    return lines
+
+
 def _uploads(part: dict) -> list[str]:
     lines = [
         f"Synthetic phone photos (`tools/synthetic_photos.py`, seed {part['seed']}, which no "
@@ -309,6 +341,7 @@ SECTIONS = (
     ("accuracy", "Accuracy", _accuracy),
     ("latency", "Drawing latency", _latency),
     ("main_thread", "Main thread with a slower CPU", _main_thread),
+    ("look_inside", "Look inside, and the original network", _look_inside),
     ("uploads", "Uploads: photos, scans, blank paper", _uploads),
 )
 
@@ -324,7 +357,7 @@ def render(results: dict) -> str:
         "`bench/results.json`; parts without their data are skipped).",
     ]
     for key, title, body in SECTIONS:
-        part = results["parts"][key]
+        part = results["parts"].get(key) or {"skipped": "not measured in this run"}
         lines += ["", f"#### {title}", ""]
         skipped = _skip(part)
         lines += [skipped] if skipped else body(part)

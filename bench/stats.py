@@ -2,7 +2,7 @@
 
 import numpy as np
 
-__all__ = ["ratio", "summary"]
+__all__ = ["ratio", "summary", "tail"]
 
 
 def summary(samples, scale: float = 1.0) -> dict:
@@ -21,3 +21,10 @@ def summary(samples, scale: float = 1.0) -> dict:
 def ratio(ours: dict, reference: dict) -> float:
     """Median over median."""
     return ours["median"] / reference["median"]
+
+
+def tail(samples) -> dict:
+    """{"p50", "p95", "max", "n"} of the samples: the typical value and the slow ones."""
+    values = np.asarray(samples, dtype=np.float64)
+    p50, p95 = np.percentile(values, [50, 95])
+    return {"p50": float(p50), "p95": float(p95), "max": float(values.max()), "n": int(values.size)}

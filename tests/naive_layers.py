@@ -47,3 +47,18 @@ def softmax_naive(x):
     """exp(x) / sum(exp(x)) row by row, in float64."""
     x = x.astype(np.float64)
     return np.array([np.exp(row - row.max()) / np.exp(row - row.max()).sum() for row in x])
+
+
+def conv2d_input_gradient_naive(grad, kernel):
+    """d loss / d input of a 'valid', stride-1 convolution from d loss / d output: each
+    output pixel's gradient goes back through every kernel tap to the input it read."""
+    kh, kw, c_in, _ = kernel.shape
+    n, h_out, w_out, _ = grad.shape
+    out = np.zeros((n, h_out + kh - 1, w_out + kw - 1, c_in), dtype=np.float64)
+    for b in range(n):
+        for i in range(h_out):
+            for j in range(w_out):
+                for u in range(kh):
+                    for v in range(kw):
+                        out[b, i + u, j + v, :] += kernel[u, v] @ grad[b, i, j, :]
+    return out

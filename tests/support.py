@@ -30,8 +30,11 @@ SEVEN = [[(0.25, 0.2), (0.5, 0.2), (0.75, 0.2), (0.65, 0.45), (0.55, 0.65), (0.4
 
 
 def draw(page, strokes, steps: int = 4) -> None:
-    """Draw strokes with the mouse; points are fractions of the pad's side."""
-    box = page.locator("#pad").bounding_box()
+    """Draw strokes with the mouse; points are fractions of the pad's side (the pad is
+    scrolled into view first: the mouse only reaches what is on screen)."""
+    pad = page.locator("#pad")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
 
     def at(point):
         return box["x"] + point[0] * box["width"], box["y"] + point[1] * box["height"]

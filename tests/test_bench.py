@@ -80,3 +80,36 @@ def test_accuracy_table_labels_what_each_figure_was_measured_on():
     assert "MNIST test, network alone" in text and "99.61 %" in text
     assert "of the writers it was trained on" in text and "not an accuracy" in text
     assert "95th percentile 9.0 ms" in text
+
+
+def test_look_inside_table_reports_tails_and_the_original_network():
+    def tail(p50, p95):
+        return {"p50": p50, "p95": p95, "max": p95, "n": 30}
+
+    drawing = {"digits": 6, "long_tasks": 0, "longest_task_ms": 0.0, "blocking_ms": 0.0}
+    part = {
+        "digits": 30,
+        "cpu_slowdown": 1,
+        "closed": {"result": tail(12, 20), "drawing": drawing, "look_inside_calls": 0},
+        "open": {
+            "result": tail(13, 22),
+            "panel": tail(25, 38),
+            "added": tail(11, 17.5),
+            "call": tail(10, 16),
+            "drawing": drawing,
+        },
+        "original": {"bytes": 2_412_610, "load_ms": 140.0, "switch_to_answer_ms": 230.0},
+    }
+    text = "\n".join(report._look_inside(part))
+    assert "| open: added after the result | 11 | 17.5 |" in text
+    assert "look_inside calls while the panel was closed: 0" in text
+    assert "The original network (2.4 MB), switched on: loaded after 140 ms" in text
+    rendered = report.render(
+        {
+            "quick": True,
+            "environment": {"date": "d", "machine": "m", "cpus": 2, "chromium": "1"},
+            "parts": {"look_inside": part},
+        }
+    )
+    assert "#### Look inside, and the original network" in rendered
+    assert "#### Forward pass\n\n_Skipped: not measured in this run_" in rendered

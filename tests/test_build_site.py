@@ -110,6 +110,41 @@ def test_manifest_records_the_model_checksum(site, tiny_weights):
     assert manifest == site.manifest
 
 
+def test_without_an_original_network_the_manifest_says_so(site):
+    manifest = json.loads((site.out / "site.json").read_text())
+    assert manifest["seed"] is None
+    assert not (site.out / "model" / "seed.npz").exists()
+
+
+def test_the_original_network_is_shipped_but_not_a_start_up_download(
+    tmp_path, pyodide_wheels, tiny_weights
+):
+    weights = tmp_path / "weights"
+    shutil.copytree(tiny_weights, weights)
+    seed = (tiny_weights / "default.npz").read_bytes()  # any valid model file will do
+    (weights / "seed.npz").write_bytes(seed)
+    out = build_site(tmp_path / "site", wheels=pyodide_wheels, weights_dir=weights).out
+    manifest = json.loads((out / "site.json").read_text())
+    assert manifest["seed"] == {
+        "name": "seed",
+        "path": "model/seed.npz",
+        "bytes": len(seed),
+        "sha256": hashlib.sha256(seed).hexdigest(),
+    }
+    assert (out / "model" / "seed.npz").read_bytes() == seed
+    every_download = [path for entries in manifest["downloads"].values() for path in entries]
+    assert "model/seed.npz" not in every_download
+    # The service worker saves it only once the page asks for it.
+    worker = (out / "sw.js").read_text()
+    installed = json.loads(re.search(r"const FILES = (\{.*?\});", worker, re.S).group(1))
+    later = json.loads(re.search(r"const ON_DEMAND = (\{.*?\});", worker, re.S).group(1))
+    assert later == {"model/seed.npz": hashlib.sha256(seed).hexdigest()}
+    assert "model/seed.npz" not in installed and "model/default.npz" in installed
+    # A build of the original network itself compares it with nothing.
+    alone = build_site(tmp_path / "alone", wheels=pyodide_wheels, model="seed", weights_dir=weights)
+    assert alone.manifest["seed"] is None
+
+
 def test_manifest_gives_the_page_the_python_settings(site):
     """The page's JavaScript reads these from site.json instead of repeating them."""
     page = json.loads((site.out / "site.json").read_text())["page"]

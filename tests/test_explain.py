@@ -3,10 +3,16 @@ gradient of a class's logit (checked against finite differences in float64) time
 
 import numpy as np
 import pytest
-from naive_layers import conv2d_naive, dense_naive, max_pool2d_naive
+from naive_layers import (
+    conv2d_input_gradient_naive,
+    conv2d_naive,
+    dense_naive,
+    max_pool2d_naive,
+)
 
+from recognizer import explain
 from recognizer.architecture import Conv2D, Dense, MaxPool2D
-from recognizer.explain import gradient_times_input, layer_outputs
+from recognizer.explain import forward, gradient_times_input, layer_outputs
 from recognizer.input_spec import to_network_input
 from recognizer.network import load_network
 from tools.paths import REPO_ROOT
@@ -79,3 +85,30 @@ def test_sensitivity_takes_one_class_per_image(digits):
     for index in range(len(images)):
         alone = gradient_times_input(network, images[index : index + 1], int(labels[index]))
         np.testing.assert_allclose(each[index], alone[0], rtol=1e-5, atol=1e-6)
+
+
+def test_one_forward_pass_gives_outputs_and_sensitivity(network, digits):
+    images, labels = digits
+    passed = forward(network, images)
+    for mine, alone in zip(passed.layer_outputs(), layer_outputs(network, images), strict=True):
+        assert (mine.name, mine.kind) == (alone.name, alone.kind)
+        np.testing.assert_array_equal(mine.values, alone.values)
+    np.testing.assert_array_equal(
+        passed.gradient_times_input(labels), gradient_times_input(network, images, labels)
+    )
+    # The last layer's linear output is the logits: their softmax is the forward pass.
+    logits = passed.linear[-1].astype(np.float64)
+    softmax = np.exp(logits - logits.max(axis=1, keepdims=True))
+    softmax /= softmax.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(passed.outputs[-1], softmax, rtol=1e-5, atol=1e-7)
+
+
+def test_convolution_backward_matches_its_loop_twin(network):
+    rng = np.random.default_rng(4)
+    for layer in (layer for layer in network.layers if isinstance(layer, Conv2D)):
+        h_out, w_out, c_out = layer.output_shape
+        grad = rng.normal(size=(2, h_out, w_out, c_out)).astype(np.float32)
+        ours = explain._conv_backward(layer, grad)
+        assert ours.shape == (2, *layer.input_shape) and ours.dtype == np.float32
+        expected = conv2d_input_gradient_naive(grad, layer.kernel.astype(np.float64))
+        np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-4, err_msg=layer.name)

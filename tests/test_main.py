@@ -71,3 +71,50 @@ def test_the_worker_refuses_damaged_weights_with_a_message(weights_dir):
     assert answer["state"] == "error" and "damaged" in answer["message"]
     answer = main.Worker().load_model(b"PK\x03\x04 not a zip", hashlib.sha256(b"x").hexdigest())
     assert answer["state"] == "error" and answer["message"].startswith("The network weights")
+
+
+def loaded_worker(weights_dir) -> main.Worker:
+    worker = main.Worker()
+    data = (weights_dir / "default.npz").read_bytes()
+    assert worker.load_model(data, hashlib.sha256(data).hexdigest()) == {"state": "ready"}
+    return worker
+
+
+def test_recognition_carries_no_look_inside(weights_dir):
+    """A closed panel costs nothing: the recognition's answer holds no layers or maps."""
+    rgba = seven_canvas()
+    result = loaded_worker(weights_dir).recognize_pixels(rgba.tobytes(), 280, 280)
+    assert set(result) == {"state", "verdict", "digit", "runnerUp", "confidence", "probs", "image"}
+
+
+def test_the_worker_looks_inside_the_answer_it_gave(weights_dir):
+    worker = loaded_worker(weights_dir)
+    rgba = seven_canvas()
+    result = worker.recognize_pixels(rgba.tobytes(), 280, 280)
+    looked = worker.look_inside(result["image"])
+    assert looked["state"] == "result"
+    assert set(looked) == {"state", "layers", "kernels", "scores", "classes", "sensitivity"}
+    assert looked["sensitivity"]["top"]["class"] == result["digit"] == 7
+    assert looked["layers"][0]["name"] == "conv1"
+    assert all(isinstance(layer["values"], bytes) for layer in looked["layers"])
+    with pytest.raises(ValueError):
+        worker.look_inside(bytes(100))
+
+
+def test_the_original_network_loads_checked_and_reads_the_same_image(weights_dir):
+    worker = loaded_worker(weights_dir)
+    image = worker.recognize_pixels(seven_canvas().tobytes(), 280, 280)["image"]
+    assert worker.recognize_with_seed(image) == {
+        "state": "error",
+        "message": "The original network is not loaded.",
+    }
+    data = (weights_dir / "seed.npz").read_bytes()
+    refused = worker.load_seed(data, "0" * 64)
+    assert refused["state"] == "error" and "checksum mismatch" in refused["message"]
+    assert worker.load_seed(data, hashlib.sha256(data).hexdigest()) == {"state": "ready"}
+    reading = worker.recognize_with_seed(image)
+    assert reading["state"] == "result" and reading["digit"] == 7
+    assert len(reading["probs"]) == 10 and 0.5 < reading["confidence"] <= 1
+    # The page's own network is still the one that recognises.
+    assert worker.recognize_pixels(seven_canvas().tobytes(), 280, 280)["digit"] == 7
+    assert len(worker.look_inside(image)["scores"]) == 11

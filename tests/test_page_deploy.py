@@ -49,6 +49,7 @@ def releases(tmp_path, pyodide_wheels, weights_dir):
     seed.mkdir()
     for suffix in (".npz", ".json"):
         shutil.copyfile(weights_dir / f"seed{suffix}", seed / f"default{suffix}")
+    shutil.copyfile(weights_dir / "seed.npz", seed / "seed.npz")  # and the one to compare with
     v1 = build_site(tmp_path / "v1", wheels=pyodide_wheels, weights_dir=seed)
     v3 = build_site(tmp_path / "v3", wheels=pyodide_wheels, weights_dir=weights_dir)
     assert v1.manifest["model"]["sha256"] != v3.manifest["model"]["sha256"]

@@ -22,10 +22,10 @@ def make_site(root: Path, files: dict[str, bytes]) -> Path:
     return site
 
 
-def stamped(site: Path) -> dict[str, str]:
-    """The FILES object written into site/sw.js."""
+def stamped(site: Path, name: str = "FILES") -> dict[str, str]:
+    """The FILES (or ON_DEMAND) object written into site/sw.js."""
     text = (site / "sw.js").read_text()
-    return json.loads(re.search(r"const FILES = (\{.*?\});", text, re.S).group(1))
+    return json.loads(re.search(rf"const {name} = (\{{.*?\}});", text, re.S).group(1))
 
 
 def test_records_the_hash_of_every_file_but_itself_and_excluded_ones(tmp_path):
@@ -43,6 +43,16 @@ def test_records_the_hash_of_every_file_but_itself_and_excluded_ones(tmp_path):
     assert list(files) == ["index.html", "pyodide/numpy.whl"]
     assert files["index.html"] == hashlib.sha256(b"<html>").hexdigest()
     assert files["pyodide/numpy.whl"] == hashlib.sha256(b"wheel").hexdigest()
+
+
+def test_files_on_demand_are_listed_apart(tmp_path):
+    site = make_site(tmp_path, {"index.html": b"<html>", "model/seed.npz": b"seed"})
+    files = stamp_service_worker(site, on_demand=frozenset({"model/seed.npz"}))
+    assert files == stamped(site) == {"index.html": hashlib.sha256(b"<html>").hexdigest()}
+    assert stamped(site, "ON_DEMAND") == {"model/seed.npz": hashlib.sha256(b"seed").hexdigest()}
+    site = make_site(tmp_path / "none", {"index.html": b""})
+    stamp_service_worker(site)
+    assert stamped(site, "ON_DEMAND") == {}
 
 
 def test_the_worker_changes_with_any_file_content(tmp_path):

@@ -221,7 +221,8 @@ def test_pyodide_takes_the_routes_built_for_it(pyodide):
 
 
 def test_the_look_inside_matches_cpython(pyodide, tmp_path):
-    """Each layer's output (the last one the forward pass) and the sensitivity maps."""
+    """Each layer's output (the last one the forward pass), the sensitivity maps and the
+    look-inside panel's packed answer."""
     pyodide.output("explain")
     explain_all = runpy.run_path(str(SCRIPTS / "explain.py"))["explain_all"]
     model = pyodide.scratch / "models" / "trained-default.npz"
@@ -233,8 +234,15 @@ def test_the_look_inside_matches_cpython(pyodide, tmp_path):
         assert sorted(ours.files) == sorted(theirs.files)
         layers = sorted(k for k in ours.files if k.startswith("layer/"))
         np.testing.assert_array_equal(theirs[layers[-1]], theirs["probs"])  # the same pass
+        assert "inside/0/layers/0/values" in ours.files
         for key in ours.files:
-            np.testing.assert_allclose(theirs[key], ours[key], rtol=1e-4, atol=1e-5, err_msg=key)
+            if ours[key].dtype == np.uint8:  # the panel's bytes: a float a hair from a step
+                diff = np.abs(theirs[key].astype(int) - ours[key]).max()
+                assert diff <= 1, f"{key}: bytes differ by {diff}"
+            else:
+                np.testing.assert_allclose(
+                    theirs[key], ours[key], rtol=1e-4, atol=1e-5, err_msg=key
+                )
 
 
 def read_in_cpython(folder: Path, out: Path) -> None:

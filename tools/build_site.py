@@ -1,6 +1,6 @@
 """Assemble the deployable static site from web/, the weights and the pinned runtimes.
 
-``python -m tools.build_site [--out site] [--wheels DIR] [--model default]``
+``python -m tools.build_site [--out site] [--wheels DIR] [--model default] [--seed seed]``
 
 Layout of the output folder (everything same-origin, nothing fetched from a CDN)::
 
@@ -11,14 +11,18 @@ Layout of the output folder (everything same-origin, nothing fetched from a CDN)
     site.json                model path, size and sha256; runtime versions; page settings
     recognizer/*.py          in-page Python package (listed in [files])
     model/<name>.npz, .json  the network and its model card
+    model/seed.npz           the original network, which the page loads only when the
+                             comparison is switched on (not a start-up download)
     pyscript/                core.js, core.css and the chunks the page imports
     pyodide/                 runtime, pyodide-lock.json and the four wheels beside it
 
 ``site.json`` records the model's path, size and sha256 and the runtime versions, so the
-page can check what it downloads, and under ``page`` the values the page's JavaScript shares
+page can check what it downloads, the same for the original network under ``seed`` (or
+null when the build has none), and under ``page`` the values the page's JavaScript shares
 with the Python modules (:data:`PAGE_SETTINGS`), so the page reads them instead of repeating
 them. The service worker in web/ (sw.js) is stamped last with the sha256 of every file
-(:mod:`tools.precache`).
+(:mod:`tools.precache`); the original network is saved for offline use only once the page
+has asked for it.
 
 Wheels come from ``--wheels`` or ``$PYODIDE_WHEELS``, otherwise from the official Pyodide
 distribution; every wheel must match the sha256 in ``pyodide-lock.json`` or the build stops
@@ -206,18 +210,31 @@ def _worker_config(source: Path, modules: list[str]) -> dict:
     return config
 
 
+def _seed_entry(site: Path, path: str) -> dict:
+    """site.json "seed": the original network's file, which the page fetches on demand."""
+    return {
+        "name": Path(path).stem,
+        "path": path,
+        "bytes": (site / path).stat().st_size,
+        "sha256": sha256_file(site / path),
+    }
+
+
 def build_site(
     out: Path,
     wheels: Path | None = None,
     model: str = "default",
     root: Path = REPO_ROOT,
     weights_dir: Path | None = None,
+    seed: str = "seed",
 ) -> SiteInfo:
     """Build the site into ``out`` (replaced if it exists) and return what was written.
 
     wheels : folder with the Pyodide wheels, or None to download them.
     model : weights preset name: <weights_dir>/<model>.npz and <model>.json (model card).
     weights_dir : folder of the presets; default <root>/weights.
+    seed : preset shown beside ``model`` when the page's comparison is switched on; left
+        out when <weights_dir>/<seed>.npz is absent or ``seed`` is ``model``.
     Raises BuildError on a missing input or a wheel whose sha256 does not match.
     """
     web = root / "web"
@@ -226,6 +243,8 @@ def build_site(
     weights_dir = weights_dir or root / "weights"
     weights = weights_dir / f"{model}.npz"
     card = weights_dir / f"{model}.json"
+    seed_weights = weights_dir / f"{seed}.npz"
+    seed_path = f"model/{seed}.npz" if seed != model and seed_weights.is_file() else None
     for path in (dist, pyodide, weights):
         if not path.exists():
             raise BuildError(f"missing input: {path}")
@@ -246,6 +265,8 @@ def build_site(
         _copy(weights, staging / "model" / f"{model}.npz")
         if card.is_file():
             _copy(card, staging / "model" / f"{model}.json")
+        if seed_path:
+            _copy(seed_weights, staging / seed_path)
         manifest = {
             "model": {
                 "name": model,
@@ -254,6 +275,7 @@ def build_site(
                 "sha256": sha256_file(weights),
                 "card": f"model/{model}.json" if card.is_file() else None,
             },
+            "seed": _seed_entry(staging, seed_path) if seed_path else None,
             "pyodide": json.loads((pyodide / "package.json").read_text())["version"],
             "pyscript": json.loads((dist.parent / "package.json").read_text())["version"],
             "wheels": sorted(wheel_names.values()),
@@ -269,7 +291,8 @@ def build_site(
         }
         (staging / "site.json").write_text(json.dumps(manifest, indent=2) + "\n")
         if (staging / SERVICE_WORKER).is_file():
-            stamp_service_worker(staging)  # last: it hashes every file
+            on_demand = frozenset([seed_path] if seed_path else [])
+            stamp_service_worker(staging, on_demand=on_demand)  # last: it hashes every file
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -289,11 +312,18 @@ def main(argv: list[str] | None = None) -> int:
         help="folder with the Pyodide wheels (default $PYODIDE_WHEELS, else download)",
     )
     parser.add_argument("--model", default="default", help="weights preset name")
+    parser.add_argument(
+        "--seed", default="seed", help="preset the page can compare with, loaded on demand"
+    )
     parser.add_argument("--weights-dir", type=Path, help="folder of weight presets (./weights)")
     args = parser.parse_args(argv)
     try:
         info = build_site(
-            args.out, wheels=args.wheels, model=args.model, weights_dir=args.weights_dir
+            args.out,
+            wheels=args.wheels,
+            model=args.model,
+            weights_dir=args.weights_dir,
+            seed=args.seed,
         )
     except BuildError as error:
         print(f"build failed: {error}", file=sys.stderr)

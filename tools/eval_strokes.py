@@ -60,7 +60,7 @@ RESULT = "Object.assign({}, document.getElementById('result').dataset)"
 # Clears the pad, draws the strokes (pad CSS pixels) with synthetic pen PointerEvents and
 # resolves with #result's data-* once it shows the finished drawing, plus the ms from the
 # last pointerup to that result: in the DOM ("upToDomMs") and, when ``frame`` is set, at
-# the next animation frame ("upToFrameMs").
+# the next animation frame ("upToFrameMs"); "upAt" is the last pointerup on the page's clock.
 REPLAY_JS = """async ({ strokes, timeout, frame = false }) => {
   const pad = document.getElementById("pad");
   const result = document.getElementById("result");
@@ -91,7 +91,7 @@ REPLAY_JS = """async ({ strokes, timeout, frame = false }) => {
     });
     observer.observe(result, { attributes: true });
   });
-  const latency = { upToDomMs: shown - up };
+  const latency = { upToDomMs: shown - up, upAt: up };
   if (frame) {
     latency.upToFrameMs = await new Promise((resolve) => {
       requestAnimationFrame(() => resolve(performance.now() - up));

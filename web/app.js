@@ -6,6 +6,8 @@
 //   startup-watch.js  failures nothing else reports
 //   pad.js, view.js   the drawing and the result panel
 //   recognition.js    when and what to recognise
+//   inside.js         the "look inside" panel: every layer, and why it chose
+//   original.js       the original network's answer beside ours, loaded when asked for
 //   controls.js       buttons, keys, upload, drop and paste
 //   offline.js        the service worker, and clearing what it kept
 //
@@ -16,9 +18,11 @@
 import { Controls } from "./controls.js";
 import { downloadInWorker } from "./downloads.js";
 import { errorText } from "./error-text.js";
+import { InsidePanel } from "./inside.js";
 import { LoadingScreen } from "./loading.js";
 import { showModelFacts } from "./model-facts.js";
 import { clearAppCaches, registerServiceWorker } from "./offline.js";
+import { OriginalNetwork } from "./original.js";
 import { DrawingPad } from "./pad.js";
 import { PythonWorker } from "./python.js";
 import { Recognition } from "./recognition.js";
@@ -50,6 +54,10 @@ async function start() {
   const pad = new DrawingPad(document.getElementById("pad"), page.brushFraction);
   const recognition = new Recognition(pad, new ResultView(document), page.maxUploadBytes);
   const controls = new Controls(document, pad, recognition);
+  const inside = new InsidePanel(document);
+  const original = new OriginalNetwork(document, site.seed ?? null, (text) => controls.status.say(text));
+  recognition.follow((result, version) => inside.update(result, version));
+  recognition.follow((result, version) => original.update(result, version));
 
   const files = await downloadInWorker(site.downloads, page.stallSeconds * 1000, [model.path], {
     onProgress: (progress) => screen.showDownloads(progress),
@@ -74,6 +82,8 @@ async function start() {
   watch.stop();
   screen.finish();
   controls.enableUpload();
+  inside.start(worker);
+  original.start(worker);
   recognition.start(worker);
   showModelFacts(document.getElementById("model-facts"), model);
   registerServiceWorker();

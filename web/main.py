@@ -6,7 +6,13 @@ functions of :class:`Worker` to the page; CPython tests call them directly.
   page) and the sha256 the site build recorded -> ``{state: "ready"}`` or ``{state:
   "error", message}``;
 * ``recognize_pixels(rgba, width, height)`` -- the pad's ImageData bytes (ink in alpha);
-* ``recognize_image(data)`` -- an uploaded, dropped or pasted image file's bytes.
+* ``recognize_image(data)`` -- an uploaded, dropped or pasted image file's bytes;
+* ``look_inside(image)`` -- a result's 28x28 ``image`` bytes -> what the "look inside" panel
+  draws (``recognizer.inside.look_inside``), asked for only while the panel is open;
+* ``load_seed(data, sha256)`` -- the original network's file, fetched by the page when the
+  comparison is first switched on -> like ``load_model``;
+* ``recognize_with_seed(image)`` -- a result's ``image`` bytes -> the original network's
+  plain reading (``recognizer.inside.plain_reading``).
 
 Results are plain dicts (PyScript hands them to the page as JS objects): ``{state: "result",
 verdict, digit, runnerUp, confidence, probs: number[10], image: bytes(784)}`` (see
@@ -16,7 +22,7 @@ verdict, digit, runnerUp, confidence, probs: number[10], image: bytes(784)}`` (s
 
 import numpy as np
 
-from recognizer import preprocess
+from recognizer import inside, preprocess
 from recognizer.network import Network, load_network
 from recognizer.reader import DigitReader
 
@@ -68,20 +74,19 @@ class Recognizer:
 
 class Worker:
     """What the worker exports: the functions the page calls, taking and giving plain values
-    (bytes, numbers, dicts). No recognition before :meth:`load_model` has succeeded."""
+    (bytes, numbers, dicts). No recognition before :meth:`load_model` has succeeded, and no
+    reading by the original network before :meth:`load_seed` has."""
 
     def __init__(self):
         self.recognizer: Recognizer | None = None
+        self.seed: Network | None = None
 
     def load_model(self, data: bytes, sha256: str) -> dict:
         """Check and load the network; the answer says whether the page can start."""
         try:
             self.recognizer = Recognizer(load_network(data, sha256))
-        except ValueError as error:  # a ModelFileError, or a calibration out of range
-            return {"state": "error", "message": f"The network weights file is damaged: {error}"}
         except Exception as error:  # never leave the page waiting on a spinner
-            message = f"The recognizer failed to start ({type(error).__name__}: {error})."
-            return {"state": "error", "message": message}
+            return _load_failure(error)
         return {"state": "ready"}
 
     def recognize_pixels(self, rgba: bytes, width: int, height: int) -> dict:
@@ -91,3 +96,32 @@ class Worker:
     def recognize_image(self, data: bytes) -> dict:
         """See :meth:`Recognizer.recognize_image`."""
         return self.recognizer.recognize_image(data)
+
+    def look_inside(self, image: bytes) -> dict:
+        """Every layer of the page's network for a result's 28x28 ``image`` (784 bytes):
+        ``{state: "result", **recognizer.inside.look_inside(...)}``."""
+        network = self.recognizer.reader.network
+        return {"state": "result", **inside.look_inside(network, inside.image_from_bytes(image))}
+
+    def load_seed(self, data: bytes, sha256: str) -> dict:
+        """Check and load the original network, beside the page's own."""
+        try:
+            self.seed = load_network(data, sha256)
+        except Exception as error:
+            return _load_failure(error)
+        return {"state": "ready"}
+
+    def recognize_with_seed(self, image: bytes) -> dict:
+        """The original network's plain reading of a result's ``image`` (784 bytes); an
+        error result before :meth:`load_seed` has succeeded."""
+        if self.seed is None:
+            return {"state": "error", "message": "The original network is not loaded."}
+        return inside.plain_reading(self.seed, inside.image_from_bytes(image))
+
+
+def _load_failure(error: Exception) -> dict:
+    """Why a model file could not be loaded, worded for the page."""
+    if isinstance(error, ValueError):  # a ModelFileError, or a calibration out of range
+        return {"state": "error", "message": f"The network weights file is damaged: {error}"}
+    message = f"The recognizer failed to start ({type(error).__name__}: {error})."
+    return {"state": "error", "message": message}

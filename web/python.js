@@ -72,4 +72,34 @@ export class PythonWorker {
   recognizeImage(bytes) {
     return this.worker.sync.recognize_image(bytes);
   }
+
+  /**
+   * Every layer's output for a result's 28x28 image (the "look inside" panel).
+   * @param {Uint8Array} image a result's ``image`` (784 bytes).
+   * @returns {Promise<object>} {state: "result", layers, kernels, scores, classes,
+   *   sensitivity} (see recognizer/inside.py).
+   */
+  lookInside(image) {
+    return this.worker.sync.look_inside(image);
+  }
+
+  /**
+   * Load the original network beside the page's own.
+   * @param {Uint8Array} bytes its model file.
+   * @param {string} sha256 the hex digest site.json records for it.
+   * @returns {Promise<{state: "ready"} | {state: "error", message: string}>}
+   */
+  loadSeed(bytes, sha256) {
+    return this.worker.sync.load_seed(bytes, sha256);
+  }
+
+  /**
+   * The original network's plain reading of a result's 28x28 image.
+   * @param {Uint8Array} image a result's ``image`` (784 bytes).
+   * @returns {Promise<object>} {state: "result", digit, confidence, probs} (its softmax, not
+   *   calibrated) or {state: "error", message}.
+   */
+  recognizeWithSeed(image) {
+    return this.worker.sync.recognize_with_seed(image);
+  }
 }

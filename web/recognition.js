@@ -4,6 +4,10 @@
 // Recognitions never queue up: at most one drawing is with the worker at a time, and when it
 // answers, the newest drawing goes next (if it changed meanwhile). A result is shown only if
 // no later recognition has been asked for since it was.
+//
+// Followers (the "look inside" panel, the original network's answer) get each shown result
+// after the result view; their work with the worker is awaited before the next drawing goes,
+// so it never queues up behind recognitions either.
 
 import { errorText } from "./error-text.js";
 
@@ -29,6 +33,17 @@ export class Recognition {
     this.drawingInFlight = false; // a drawing is with the worker
     this.changedInFlight = false; // and the drawing has changed since it was sent
     this.asked = 0; // recognitions asked for so far; a result is shown only if it is the last
+    this.followers = [];
+  }
+
+  /**
+   * Also hand each shown result to ``follower``, after the result view.
+   * @param {(result: object|null, version: number) => Promise<void>} follower gets the
+   *   result (see main.py; null when there is none: a blank pad, an error) and the drawing
+   *   version it belongs to.
+   */
+  follow(follower) {
+    this.followers.push(follower);
   }
 
   /**
@@ -103,6 +118,7 @@ export class Recognition {
     if (this.pad.isEmpty) {
       this.asked += 1; // an answer still on its way is out of date
       this.view.empty(this.pad.version);
+      this.#tellFollowers(null, this.pad.version);
       return;
     }
     this.pad.flush();
@@ -137,5 +153,15 @@ export class Recognition {
     else if (result.state === "error") view.error(result.message, version);
     else view.show(result, version, final, performance.now() - started);
     view.preview(preview, result.region ?? null);
+    await this.#tellFollowers(result.state === "result" ? result : null, version);
+  }
+
+  /** Hand a result to every follower; a follower's failure is logged, never passed on. */
+  async #tellFollowers(result, version) {
+    await Promise.all(
+      this.followers.map((follower) =>
+        follower(result, version).catch((error) => console.warn("after recognition:", errorText(error))),
+      ),
+    );
   }
 }

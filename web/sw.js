@@ -12,11 +12,17 @@
 //   browser tries again on a later visit;
 // - an update waits until no page uses the previous worker, so one page load never mixes two
 //   builds; the first installation takes over at once.
+// ON_DEMAND (stamped the same way) lists the files saved only once the page asks for them
+// (the original network, which most visits never load): they are checked the same way.
 const FILES = "__FILES__";
+const ON_DEMAND = "__ON_DEMAND__";
 const CACHE = "digit-recognizer-files"; // offline.js clears every cache named digit-recognizer-*
 
+/** The sha256 of this build's bytes of a file. */
+const hashOf = (path) => FILES[path] ?? ON_DEMAND[path];
+
 /** The cache key of a file: its URL with the sha256 of this build's bytes. */
-const keyOf = (path) => new URL(`${path}?sha256=${FILES[path]}`, self.registration.scope).href;
+const keyOf = (path) => new URL(`${path}?sha256=${hashOf(path)}`, self.registration.scope).href;
 
 /** The FILES path a request asks for, or null when it is not a file of this build. */
 function fileOf(request) {
@@ -26,7 +32,7 @@ function fileOf(request) {
   if (url.origin !== scope.origin || !url.pathname.startsWith(scope.pathname)) return null;
   if (url.search && !navigation) return null;
   const path = url.pathname.slice(scope.pathname.length) || "index.html";
-  return Object.hasOwn(FILES, path) ? path : null;
+  return Object.hasOwn(FILES, path) || Object.hasOwn(ON_DEMAND, path) ? path : null;
 }
 
 /** Hex sha256 of some bytes. */
@@ -43,7 +49,7 @@ async function fetchVerified(path) {
     const response = await fetch(new Request(path, { cache: cacheMode }));
     if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
     const bytes = await response.arrayBuffer();
-    if ((await sha256(bytes)) === FILES[path]) {
+    if ((await sha256(bytes)) === hashOf(path)) {
       const headers = new Headers(response.headers); // the host's, e.g. a CSP for index.html
       headers.delete("Content-Encoding"); // the body is kept decoded
       headers.delete("Content-Length");
@@ -70,7 +76,7 @@ async function deleteOthers() {
     if (name.startsWith("digit-recognizer-") && name !== CACHE) await caches.delete(name);
   }
   const cache = await caches.open(CACHE);
-  const needed = new Set(Object.keys(FILES).map(keyOf));
+  const needed = new Set([...Object.keys(FILES), ...Object.keys(ON_DEMAND)].map(keyOf));
   const stale = (await cache.keys()).filter((request) => !needed.has(request.url));
   await Promise.all(stale.map((request) => cache.delete(request)));
 }
@@ -84,13 +90,26 @@ self.addEventListener("activate", (event) => {
   event.waitUntil(deleteOthers().then(() => self.clients.claim()));
 });
 
+/** An on-demand file from the network, saved when its bytes match this build. */
+async function saveOnDemand(cache, path, request) {
+  let response;
+  try {
+    response = await fetchVerified(path);
+  } catch {
+    return fetch(request); // the page checks what it gets and says what is wrong
+  }
+  await cache.put(keyOf(path), response.clone());
+  return response;
+}
+
 self.addEventListener("fetch", (event) => {
   const path = event.request.method === "GET" ? fileOf(event.request) : null;
   if (path === null) return; // not a file of this build: the network answers
   event.respondWith(
-    caches
-      .open(CACHE)
-      .then((cache) => cache.match(keyOf(path)))
-      .then((cached) => cached ?? fetch(event.request)),
+    caches.open(CACHE).then(async (cache) => {
+      const cached = await cache.match(keyOf(path));
+      if (cached) return cached;
+      return Object.hasOwn(ON_DEMAND, path) ? saveOnDemand(cache, path, event.request) : fetch(event.request);
+    }),
   );
 });

@@ -28,3 +28,6 @@ else:
         rgba.to_bytes(), width, height
     )
     sync.recognize_image = lambda data: worker.recognize_image(data.to_bytes())
+    sync.look_inside = lambda image: worker.look_inside(image.to_bytes())
+    sync.load_seed = lambda data, sha256: worker.load_seed(data.to_bytes(), sha256)
+    sync.recognize_with_seed = lambda image: worker.recognize_with_seed(image.to_bytes())

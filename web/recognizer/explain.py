@@ -1,13 +1,15 @@
 """A look inside the network: every layer's output, and which pixels pushed a class up.
 
-* :func:`layer_outputs` runs the network's layers one by one and keeps each one's output
-  (the last is what :meth:`Network.predict_proba` returns).
+* :func:`forward` runs the network's layers one by one and keeps what each one did
+  (:class:`Forward`), so that one pass gives both of the following;
+* :func:`layer_outputs` -- each layer's output (the last is what
+  :meth:`Network.predict_proba` returns);
 * :func:`gradient_times_input` is the sensitivity map: for each pixel, the gradient of a
   class's score (its logit, before the softmax) with respect to that pixel, times the
   pixel. The gradient comes from a NumPy backward pass through the same layers; positive
   values are ink that argues for the class, negative values ink that argues against it.
 
-Both take (N, 28, 28) uint8 MNIST-style images, as the page's reader does.
+All take (N, 28, 28) uint8 MNIST-style images, as the page's reader does.
 """
 
 from dataclasses import dataclass
@@ -19,7 +21,7 @@ from .architecture import Conv2D, Dense, Flatten, Layer, MaxPool2D
 from .input_spec import to_network_input
 from .network import Network
 
-__all__ = ["LayerOutput", "gradient_times_input", "layer_outputs"]
+__all__ = ["Forward", "LayerOutput", "forward", "gradient_times_input", "layer_outputs"]
 
 
 @dataclass(frozen=True)
@@ -36,16 +38,63 @@ class LayerOutput:
     values: np.ndarray
 
 
+@dataclass(frozen=True)
+class Forward:
+    """One forward pass, layer by layer, with what the way back needs.
+
+    layers : the network's layers; pixels : (N, 28, 28, 1) float32 network input
+    inputs, linear, outputs : per layer, its input, its output before its activation (conv
+        and dense before ReLU or softmax: the last one's are the logits) and its output
+    """
+
+    layers: tuple[Layer, ...]
+    pixels: np.ndarray
+    inputs: tuple[np.ndarray, ...]
+    linear: tuple[np.ndarray, ...]
+    outputs: tuple[np.ndarray, ...]
+
+    def layer_outputs(self) -> list[LayerOutput]:
+        """Every layer's output, in order: one LayerOutput a layer."""
+        return [
+            LayerOutput(getattr(layer, "name", f"{layer.TYPE}{index + 1}"), layer.TYPE, values)
+            for index, (layer, values) in enumerate(zip(self.layers, self.outputs, strict=True))
+        ]
+
+    def gradient_times_input(self, classes) -> np.ndarray:
+        """Sensitivity of each image's score for one class to each of its pixels.
+
+        classes : N class indices (or one for all)
+        returns : (N, 28, 28) float32, d logit[class] / d pixel * pixel (pixels in [0, 1])
+        """
+        logits = self.linear[-1]  # (N, n_classes)
+        grad = np.zeros_like(logits)  # d logit[class] / d logits
+        grad[np.arange(len(logits)), np.broadcast_to(classes, len(logits))] = 1.0
+        for layer, inputs, linear in zip(
+            reversed(self.layers), reversed(self.inputs), reversed(self.linear), strict=True
+        ):
+            if _has_relu(layer):
+                grad = grad * (linear > 0)  # through the ReLU
+            grad = _linear_backward(layer, inputs, grad)
+        return (grad * self.pixels)[..., 0]  # (N, 28, 28)
+
+
+def forward(network: Network, images: np.ndarray) -> Forward:
+    """Run the network on images (N, 28, 28) uint8, keeping each layer's steps' results."""
+    pixels = to_network_input(images)  # (N, 28, 28, 1)
+    x, inputs, linear, outputs = pixels, [], [], []
+    for first, *activation in network.layer_steps:  # conv or dense, then ReLU or softmax
+        inputs.append(x)
+        x = first(x)
+        linear.append(x)
+        for step in activation:
+            x = step(x)
+        outputs.append(x)
+    return Forward(network.layers, pixels, tuple(inputs), tuple(linear), tuple(outputs))
+
+
 def layer_outputs(network: Network, images: np.ndarray) -> list[LayerOutput]:
     """Every layer's output, in order: images (N, 28, 28) uint8 -> one LayerOutput a layer."""
-    x = to_network_input(images)  # (N, 28, 28, 1)
-    outputs = []
-    for index, layer in enumerate(network.layers):
-        for step in layer.steps():
-            x = step(x)
-        name = getattr(layer, "name", f"{layer.TYPE}{index + 1}")
-        outputs.append(LayerOutput(name, layer.TYPE, x))
-    return outputs
+    return forward(network, images).layer_outputs()
 
 
 def gradient_times_input(network: Network, images: np.ndarray, classes) -> np.ndarray:
@@ -54,35 +103,11 @@ def gradient_times_input(network: Network, images: np.ndarray, classes) -> np.nd
     images : (N, 28, 28) uint8; classes : N class indices (or one for all)
     returns : (N, 28, 28) float32, d logit[class] / d pixel * pixel (pixels in [0, 1])
     """
-    pixels = to_network_input(images)  # (N, 28, 28, 1)
-    x, saved = pixels, []  # saved: each layer's input and linear output, for the way back
-    for layer in network.layers:
-        pre = _linear_forward(layer, x)
-        saved.append((x, pre))
-        x = L.relu(pre) if _has_relu(layer) else pre  # the last layer's logits stay as they are
-    grad = np.zeros_like(x)  # (N, n_classes): d logit[class] / d logits
-    grad[np.arange(len(x)), np.broadcast_to(classes, len(x))] = 1.0
-    for layer, (inputs, pre) in zip(reversed(network.layers), reversed(saved), strict=True):
-        if _has_relu(layer):
-            grad = grad * (pre > 0)  # through the ReLU
-        grad = _linear_backward(layer, inputs, grad)
-    return (grad * pixels)[..., 0]  # (N, 28, 28)
+    return forward(network, images).gradient_times_input(classes)
 
 
 def _has_relu(layer: Layer) -> bool:
     return isinstance(layer, Conv2D) or (isinstance(layer, Dense) and layer.activation == "relu")
-
-
-def _linear_forward(layer: Layer, x: np.ndarray) -> np.ndarray:
-    """The layer without its activation: conv and dense before ReLU or softmax (the
-    softmax, only ever on the last layer, is left out: its input is the logits)."""
-    if isinstance(layer, Conv2D):
-        return L.conv2d(x, layer.kernel.astype(np.float32), layer.bias.astype(np.float32))
-    if isinstance(layer, Dense):
-        return L.dense(x, layer.kernel.astype(np.float32), layer.bias.astype(np.float32))
-    if isinstance(layer, MaxPool2D):
-        return L.max_pool2d(x)
-    return L.flatten(x)
 
 
 def _linear_backward(layer: Layer, inputs: np.ndarray, grad: np.ndarray) -> np.ndarray:
@@ -97,15 +122,23 @@ def _linear_backward(layer: Layer, inputs: np.ndarray, grad: np.ndarray) -> np.n
 
 
 def _conv_backward(layer: Conv2D, grad: np.ndarray) -> np.ndarray:
-    """A 'valid' convolution's input gradient: the 'full' convolution of the output gradient
-    with the kernel turned 180 degrees, its channel axes swapped.
+    """A 'valid' convolution's input gradient (col2im): each output pixel's gradient goes
+    back through the kernel to the kh x kw window of inputs it was computed from, and the
+    windows' shares are summed where they overlap.
 
-    grad : (N, H - kh + 1, W - kw + 1, C_out) -> (N, H, W, C_in)
+    grad : (N, H_out, W_out, C_out) -> (N, H_out + kh - 1, W_out + kw - 1, C_in)
     """
-    kh, kw = layer.kernel.shape[:2]
-    turned = layer.kernel.astype(np.float32)[::-1, ::-1].transpose(0, 1, 3, 2)  # (kh, kw, Co, Ci)
-    padded = np.pad(grad, ((0, 0), (kh - 1, kh - 1), (kw - 1, kw - 1), (0, 0)))
-    return L.conv2d(padded, np.ascontiguousarray(turned), np.zeros(turned.shape[3], np.float32))
+    kh, kw, c_in, c_out = layer.kernel.shape
+    n, h_out, w_out, _ = grad.shape
+    kernel = layer.kernel.astype(np.float32).reshape(kh * kw * c_in, c_out)  # (K, C_out)
+    zeros = np.zeros(kh * kw * c_in, np.float32)
+    shares = L.dense(grad.reshape(-1, c_out), kernel.T, zeros)  # (N*H_out*W_out, K)
+    shares = shares.reshape(n, h_out, w_out, kh, kw, c_in)
+    out = np.zeros((n, h_out + kh - 1, w_out + kw - 1, c_in), np.float32)
+    for i in range(kh):
+        for j in range(kw):
+            out[:, i : i + h_out, j : j + w_out] += shares[:, :, :, i, j]
+    return out
 
 
 def _max_pool_backward(inputs: np.ndarray, grad: np.ndarray) -> np.ndarray:

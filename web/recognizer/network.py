@@ -30,12 +30,15 @@ class Network:
     input_shape : (H, W, C) one example's input shape
     meta : the file's free-form ``meta`` dictionary (model card fields)
     layers : the file's layers (``architecture``), for a look inside (``explain``)
+    layer_steps : each layer's own steps, in the file's order (``steps`` are the same
+        callables, reordered where that is faster), for a look inside
     """
 
     steps: tuple[Step, ...]
     input_shape: Shape
     meta: Mapping[str, Any]
     layers: tuple[Layer, ...]
+    layer_steps: tuple[tuple[Step, ...], ...]
 
     def predict_proba(self, images: np.ndarray) -> np.ndarray:
         """Class probabilities for a batch.
@@ -64,9 +67,14 @@ def load_network(
     path cannot be opened.
     """
     model = read_model_file(source, expected_sha256)
-    steps = [step for layer in model.layers for step in layer.steps()]
+    layer_steps = tuple(tuple(layer.steps()) for layer in model.layers)  # kernels laid out once
+    steps = [step for group in layer_steps for step in group]
     return Network(
-        tuple(_pool_before_relu(steps)), model.layers[0].input_shape, model.meta, model.layers
+        tuple(_pool_before_relu(steps)),
+        model.layers[0].input_shape,
+        model.meta,
+        model.layers,
+        layer_steps,
     )
 
 
