@@ -29,7 +29,9 @@ window.__frames = 0;
 const countFrame = () => { window.__frames += 1; requestAnimationFrame(countFrame); };
 requestAnimationFrame(countFrame);
 """
-LONGEST_SINCE = "(since) => Math.max(0, ...window.__longTasks.filter(([s]) => s >= since).map(([, d]) => d))"
+LONGEST_SINCE = (
+    "(since) => Math.max(0, ...window.__longTasks.filter(([s]) => s >= since).map(([, d]) => d))"
+)
 STATE = "document.documentElement.dataset.appState"
 
 
@@ -70,7 +72,7 @@ def test_a_large_photo_is_read_while_the_page_keeps_painting(app, tmp_path):
     app.evaluate(OBSERVE)
     app.set_input_files("#upload", files=[str(photo)])
     app.wait_for_function(answered_after(before), timeout=READY_TIMEOUT_MS)
-    elapsed, frames = app.evaluate("[performance.now() - %f, window.__frames]" % since)
+    elapsed, frames = app.evaluate("(since) => [performance.now() - since, window.__frames]", since)
     assert app.evaluate("document.getElementById('result').dataset.digit") == "7"
     assert app.evaluate(LONGEST_SINCE, since) < LONGEST_TASK_MS
     assert frames >= elapsed / 1000 * 10  # at least 10 frames a second while Python worked
