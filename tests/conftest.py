@@ -8,10 +8,19 @@ import os
 from pathlib import Path
 
 import pytest
-from support import PageLog, wait_ready
+from support import FAILED, PageLog, SharedPage, wait_ready
 
 from tools.eval_strokes import CHROMIUM_ARGS
 from tools.paths import REPO_ROOT, shared_path
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Mark the item when a phase failed (a page it shared is not given to the next test)."""
+    report = yield
+    if report.failed:
+        item.stash[FAILED] = True
+    return report
 
 
 @pytest.fixture(scope="session")
@@ -129,7 +138,27 @@ def page(new_page):
 
 
 @pytest.fixture
-def app(page, site_url):
-    """The page loaded and ready to recognise."""
+def fresh_app(page, site_url):
+    """A page of its own, loaded and ready to recognise (for what only a start shows)."""
     wait_ready(page, site_url)
     return page
+
+
+@pytest.fixture(scope="session")
+def desktop_page(browser, site_url):
+    """The one started desktop page (1280x720) that the tests of ``app`` take turns on."""
+    shared = SharedPage(browser, site_url, viewport={"width": 1280, "height": 720})
+    yield shared
+    shared.close()
+
+
+@pytest.fixture
+def app(request, desktop_page, page_log):
+    """A page ready to recognise, as new: the shared desktop page, reset for this test.
+
+    Nothing it did before shows: an empty pad, nothing to undo or redo, the empty result,
+    no upload shown, not scrolled, nothing focused, no routes, the viewport it started with.
+    The test fails on the page's errors and off-origin requests while it holds it (as with
+    ``new_page``), and a test that fails leaves a new page to the next one.
+    """
+    yield from desktop_page.turn(request, page_log)

@@ -41,9 +41,9 @@ def cpython_verdict(network, image_bytes: bytes) -> Verdict:
     return DigitReader(network).read(image[None])[0]
 
 
-def test_ready_with_all_assets_from_the_own_origin(app, page_log, site_url):
-    assert app.locator("#loading").is_hidden()
-    assert app.locator("#banner").is_hidden()
+def test_ready_with_all_assets_from_the_own_origin(fresh_app, page_log, site_url):
+    assert fresh_app.locator("#loading").is_hidden()
+    assert fresh_app.locator("#banner").is_hidden()
     assert page_log.off_origin() == []
     loaded = [url.removeprefix(site_url) for url in page_log.requests]
     assert "pyodide/pyodide.asm.wasm" in loaded
