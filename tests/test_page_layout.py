@@ -9,7 +9,7 @@ page's touch-action and the browser's scrolling take part as they do on a phone.
 import itertools
 
 import pytest
-from support import INK_PIXELS, READY_TIMEOUT_MS, PageLog
+from support import INK_PIXELS, SharedPage
 
 pytestmark = pytest.mark.browser
 
@@ -84,23 +84,25 @@ class Finger:
 
 
 @pytest.fixture(scope="module", params=list(PHONES))
-def phone(request, browser, site_url):
-    """A phone-sized, touch-enabled page, loaded and ready; errors fail the test module."""
-    log = PageLog(site_url.rstrip("/"))
-    viewport = PHONES[request.param]
-    context = browser.new_context(
-        viewport=viewport, device_scale_factor=3, is_mobile=True, has_touch=True
+def phone_page(request, browser, site_url):
+    """A phone-sized, touch-enabled page that the module's tests take turns on."""
+    shared = SharedPage(
+        browser,
+        site_url,
+        init_script=RECORD_SHIFTS,
+        viewport=PHONES[request.param],
+        device_scale_factor=3,
+        is_mobile=True,
+        has_touch=True,
     )
-    page = context.new_page()
-    log.watch(page)
-    page.add_init_script(RECORD_SHIFTS)
-    page.goto(site_url)
-    page.wait_for_function(
-        "document.documentElement.dataset.appState === 'ready'", timeout=READY_TIMEOUT_MS
-    )
-    yield page
-    context.close()
-    log.assert_clean()
+    yield shared
+    shared.close()
+
+
+@pytest.fixture
+def phone(request, phone_page, page_log):
+    """The phone page, loaded and ready, reset for the test; its errors fail the test."""
+    yield from phone_page.turn(request, page_log)
 
 
 @pytest.fixture
