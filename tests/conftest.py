@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from support import FAILED, PageLog, SharedPage, wait_ready
+from support import FAILED, RECORD_VIOLATIONS, PageLog, SharedPage, wait_ready
 
 from tools.eval_strokes import CHROMIUM_ARGS
 from tools.paths import REPO_ROOT, shared_path
@@ -146,8 +146,10 @@ def fresh_app(page, site_url):
 
 @pytest.fixture(scope="session")
 def desktop_page(browser, site_url):
-    """The one started desktop page (1280x720) that the tests of ``app`` take turns on."""
-    shared = SharedPage(browser, site_url, viewport={"width": 1280, "height": 720})
+    """The one started desktop page (1280x720) that the tests of ``app`` take turns on; it
+    records CSP violations from its start in ``window.__cspViolations``."""
+    desktop = {"width": 1280, "height": 720}
+    shared = SharedPage(browser, site_url, init_script=RECORD_VIOLATIONS, viewport=desktop)
     yield shared
     shared.close()
 

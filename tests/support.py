@@ -12,6 +12,7 @@ __all__ = [
     "FAILED",
     "INK_PIXELS",
     "READY_TIMEOUT_MS",
+    "RECORD_VIOLATIONS",
     "SEVEN",
     "STATE_JS",
     "PageLog",
@@ -138,6 +139,13 @@ def wait_ready(page, url: str) -> None:
     state = page.evaluate("document.documentElement.dataset.appState")
     assert state == "ready", page.inner_text("#banner")
 
+
+# Records every CSP violation from the first script on (init scripts are not subject to CSP).
+RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+addEventListener("securitypolicyviolation", (e) =>
+  window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}`));
+"""
 
 FAILED = pytest.StashKey[bool]()  # set on a test's item by conftest when any phase failed
 
