@@ -70,6 +70,14 @@ def weights_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def largest_uploads() -> dict[str, bytes]:
+    """tools.upload_files.largest_accepted(), made once (seconds: 17 MB of images)."""
+    from tools.upload_files import largest_accepted
+
+    return largest_accepted()
+
+
+@pytest.fixture(scope="session")
 def built_site(tmp_path_factory, pyodide_wheels, weights_dir) -> Path:
     """The site built once per session into a temporary folder."""
     from tools.build_site import build_site
