@@ -162,6 +162,20 @@ def desktop_page(browser, site_url):
     shared.close()
 
 
+@pytest.fixture(scope="session")
+def _app_used(request) -> bool:
+    """Whether any test of the session takes the shared desktop page."""
+    return any("app" in getattr(item, "fixturenames", ()) for item in request.session.items)
+
+
+@pytest.fixture(autouse=True)
+def _start_desktop_page_early(request, _app_used):
+    """The shared desktop page starts with the first browser test, side by side with it,
+    when a later test takes it."""
+    if _app_used and "browser" in request.fixturenames:
+        request.getfixturevalue("desktop_page").start()
+
+
 @pytest.fixture
 def app(request, desktop_page, page_log):
     """A page ready to recognise, as new: the shared desktop page, reset for this test.

@@ -18,6 +18,7 @@ __all__ = [
     "PageLog",
     "SharedPage",
     "draw",
+    "ended_ready",
     "record_into",
     "settled_result",
     "wait_ready",
@@ -133,6 +134,11 @@ def record_into(page, current_log) -> None:
 def wait_ready(page, url: str) -> None:
     """Navigate and wait for <html data-app-state> to leave "loading"; fail unless ready."""
     page.goto(url)
+    ended_ready(page)
+
+
+def ended_ready(page) -> None:
+    """Wait for the page's start (<html data-app-state> leaves "loading"); fail unless ready."""
     page.wait_for_function(
         "document.documentElement.dataset.appState !== 'loading'", timeout=READY_TIMEOUT_MS
     )
@@ -247,13 +253,16 @@ class SharedPage:
         log.take_over(self.log)
         self.log = log
         try:
-            if self.page is not None:
+            if self.new_state is not None:
                 left = self.reset()
                 if left:
                     warnings.warn(f"a new page replaces the shared one: {left}", stacklevel=1)
                     self._close()
-            if self.page is None:
-                self._start()
+            if self.new_state is None:
+                self.start()
+                ended_ready(self.page)
+                self.viewport = self.page.viewport_size
+                self.new_state = self.page.evaluate(STATE_JS)
         except BaseException:
             self._close()
             raise
@@ -275,18 +284,20 @@ class SharedPage:
         self._close()
         self.log.assert_clean()
 
-    def _start(self) -> None:
+    def start(self) -> None:
+        """Open the page and go to the site, without waiting for the start to end (the first
+        :meth:`take` waits): pages started one after another start side by side."""
+        if self.page is not None:
+            return
         self.context = self.browser.new_context(**self.context_options)
         if self.init_script:
             self.context.add_init_script(self.init_script)
-        page = self.context.new_page()
-        record_into(page, lambda: self.log)
+        self.page = self.context.new_page()
+        record_into(self.page, lambda: self.log)
         # File pickers are caught from now on (turning that on takes a moment; a picker opened
         # before it is done would open for real and never be seen).
-        page.on("filechooser", lambda chooser: None)
-        wait_ready(page, self.url)
-        self.page, self.viewport = page, page.viewport_size
-        self.new_state = page.evaluate(STATE_JS)
+        self.page.on("filechooser", lambda chooser: None)
+        self.page.goto(self.url, wait_until="commit")
 
     def reset(self) -> str:
         """Reset the page; what differs from the new page's state afterwards ("" when nothing)."""

@@ -83,20 +83,32 @@ class Finger:
         self.touch("touchEnd")
 
 
+@pytest.fixture(scope="module")
+def phone_pages(browser, site_url) -> dict[str, SharedPage]:
+    """A phone-sized, touch-enabled page per phone, all started at once (side by side)."""
+    pages = {
+        name: SharedPage(
+            browser,
+            site_url,
+            init_script=RECORD_SHIFTS,
+            viewport=viewport,
+            device_scale_factor=3,
+            is_mobile=True,
+            has_touch=True,
+        )
+        for name, viewport in PHONES.items()
+    }
+    for shared in pages.values():
+        shared.start()
+    yield pages
+    for shared in pages.values():
+        shared.close()
+
+
 @pytest.fixture(scope="module", params=list(PHONES))
-def phone_page(request, browser, site_url):
-    """A phone-sized, touch-enabled page that the module's tests take turns on."""
-    shared = SharedPage(
-        browser,
-        site_url,
-        init_script=RECORD_SHIFTS,
-        viewport=PHONES[request.param],
-        device_scale_factor=3,
-        is_mobile=True,
-        has_touch=True,
-    )
-    yield shared
-    shared.close()
+def phone_page(request, phone_pages) -> SharedPage:
+    """The page of one phone, that the module's tests take turns on."""
+    return phone_pages[request.param]
 
 
 @pytest.fixture
