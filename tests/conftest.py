@@ -8,7 +8,14 @@ import os
 from pathlib import Path
 
 import pytest
-from support import FAILED, RECORD_VIOLATIONS, PageLog, SharedPage, wait_ready
+from support import (
+    FAILED,
+    RECORD_VIOLATIONS,
+    STATE_JS,
+    PageLog,
+    SharedPage,
+    ended_ready,
+)
 
 from tools.eval_strokes import CHROMIUM_ARGS
 from tools.paths import REPO_ROOT, shared_path
@@ -145,11 +152,36 @@ def page(new_page):
     return new_page()
 
 
+@pytest.fixture(scope="session")
+def started_page(browser, site_url):
+    """A desktop page that has only started, and the PageLog of all it did: the page of the
+    checks of what a start shows, which only read it (no other test has it)."""
+    log = PageLog(site_url.rstrip("/"))
+    context = browser.new_context()
+    page = context.new_page()
+    log.watch(page)
+    page.goto(site_url, wait_until="commit")  # the start goes on while other tests run
+    yield page, log
+    context.close()
+    log.assert_clean()
+
+
 @pytest.fixture
-def fresh_app(page, site_url):
-    """A page of its own, loaded and ready to recognise (for what only a start shows)."""
-    wait_ready(page, site_url)
-    return page
+def start_log(started_page) -> PageLog:
+    """What the page of ``started_app`` did from its start."""
+    return started_page[1]
+
+
+@pytest.fixture
+def started_app(started_page):
+    """A page that has only started, ready to recognise, for what only a start shows; the
+    test must leave it as it is (it fails if it changed what the page shows)."""
+    page, log = started_page
+    ended_ready(page)
+    as_started = page.evaluate(STATE_JS)
+    yield page
+    assert page.evaluate(STATE_JS) == as_started, "a start-up test changed the started page"
+    log.assert_clean()
 
 
 @pytest.fixture(scope="session")
@@ -163,17 +195,21 @@ def desktop_page(browser, site_url):
 
 
 @pytest.fixture(scope="session")
-def _app_used(request) -> bool:
-    """Whether any test of the session takes the shared desktop page."""
-    return any("app" in getattr(item, "fixturenames", ()) for item in request.session.items)
+def _shared_pages_used(request) -> set[str]:
+    """Which of the pages that tests share (``app``, ``started_app``) this session uses."""
+    used = {name for item in request.session.items for name in getattr(item, "fixturenames", ())}
+    return used & {"app", "started_app"}
 
 
 @pytest.fixture(autouse=True)
-def _start_desktop_page_early(request, _app_used):
-    """The shared desktop page starts with the first browser test, side by side with it,
-    when a later test takes it."""
-    if _app_used and "browser" in request.fixturenames:
-        request.getfixturevalue("desktop_page").start()
+def _start_shared_pages_early(request, _shared_pages_used):
+    """The pages that tests share start with the first browser test, side by side with
+    one another and with what that test does."""
+    if "browser" in request.fixturenames:
+        if "app" in _shared_pages_used:
+            request.getfixturevalue("desktop_page").start()
+        if "started_app" in _shared_pages_used:
+            request.getfixturevalue("started_page")
 
 
 @pytest.fixture

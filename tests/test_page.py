@@ -41,11 +41,11 @@ def cpython_verdict(network, image_bytes: bytes) -> Verdict:
     return DigitReader(network).read(image[None])[0]
 
 
-def test_ready_with_all_assets_from_the_own_origin(fresh_app, page_log, site_url):
-    assert fresh_app.locator("#loading").is_hidden()
-    assert fresh_app.locator("#banner").is_hidden()
-    assert page_log.off_origin() == []
-    loaded = [url.removeprefix(site_url) for url in page_log.requests]
+def test_ready_with_all_assets_from_the_own_origin(started_app, start_log, site_url):
+    assert started_app.locator("#loading").is_hidden()
+    assert started_app.locator("#banner").is_hidden()
+    assert start_log.off_origin() == []
+    loaded = [url.removeprefix(site_url) for url in start_log.requests]
     assert "pyodide/pyodide.asm.wasm" in loaded
     assert any(re.fullmatch(r"pyodide/numpy-.*\.whl", url) for url in loaded)
     assert "model/default.npz" in loaded

@@ -28,9 +28,9 @@ def ink(page) -> int:
     return page.evaluate(INK_PIXELS)
 
 
-def test_ready_is_announced(fresh_app):
-    assert fresh_app.text_content("#status") == "Ready: draw a digit."
-    assert fresh_app.get_attribute("#status", "role") == "status"
+def test_ready_is_announced(started_app):
+    assert started_app.text_content("#status") == "Ready: draw a digit."
+    assert started_app.get_attribute("#status", "role") == "status"
 
 
 def test_edits_are_disabled_when_they_would_change_nothing(desktop):

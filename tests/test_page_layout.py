@@ -84,8 +84,14 @@ class Finger:
 
 
 @pytest.fixture(scope="module")
-def phone_pages(browser, site_url) -> dict[str, SharedPage]:
-    """A phone-sized, touch-enabled page per phone, all started at once (side by side)."""
+def phone_pages(request, browser, site_url) -> dict[str, SharedPage]:
+    """A phone-sized, touch-enabled page per phone the session's tests use, all started at
+    once (side by side)."""
+    used = {
+        item.callspec.params.get("phone_page")
+        for item in request.session.items
+        if hasattr(item, "callspec")
+    }
     pages = {
         name: SharedPage(
             browser,
@@ -97,6 +103,7 @@ def phone_pages(browser, site_url) -> dict[str, SharedPage]:
             has_touch=True,
         )
         for name, viewport in PHONES.items()
+        if name in used
     }
     for shared in pages.values():
         shared.start()
