@@ -8,10 +8,26 @@ import os
 from pathlib import Path
 
 import pytest
-from support import PageLog, wait_ready
+from support import (
+    FAILED,
+    RECORD_VIOLATIONS,
+    STATE_JS,
+    PageLog,
+    SharedPage,
+    ended_ready,
+)
 
 from tools.eval_strokes import CHROMIUM_ARGS
 from tools.paths import REPO_ROOT, shared_path
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Mark the item when a phase failed (a page it shared is not given to the next test)."""
+    report = yield
+    if report.failed:
+        item.stash[FAILED] = True
+    return report
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +74,14 @@ def weights_dir() -> Path:
     if not (path / "default.npz").is_file():
         _unavailable(f"{path}/default.npz is missing (python build_weights.py)")
     return path
+
+
+@pytest.fixture(scope="session")
+def largest_uploads() -> dict[str, bytes]:
+    """tools.upload_files.largest_accepted(), made once (seconds: 17 MB of images)."""
+    from tools.upload_files import largest_accepted
+
+    return largest_accepted()
 
 
 @pytest.fixture(scope="session")
@@ -128,8 +152,73 @@ def page(new_page):
     return new_page()
 
 
+@pytest.fixture(scope="session")
+def started_page(browser, site_url):
+    """A desktop page that has only started, and the PageLog of all it did: the page of the
+    checks of what a start shows, which only read it (no other test has it)."""
+    log = PageLog(site_url.rstrip("/"))
+    context = browser.new_context()
+    page = context.new_page()
+    log.watch(page)
+    page.goto(site_url, wait_until="commit")  # the start goes on while other tests run
+    yield page, log
+    context.close()
+    log.assert_clean()
+
+
 @pytest.fixture
-def app(page, site_url):
-    """The page loaded and ready to recognise."""
-    wait_ready(page, site_url)
-    return page
+def start_log(started_page) -> PageLog:
+    """What the page of ``started_app`` did from its start."""
+    return started_page[1]
+
+
+@pytest.fixture
+def started_app(started_page):
+    """A page that has only started, ready to recognise, for what only a start shows; the
+    test must leave it as it is (it fails if it changed what the page shows)."""
+    page, log = started_page
+    ended_ready(page)
+    as_started = page.evaluate(STATE_JS)
+    yield page
+    assert page.evaluate(STATE_JS) == as_started, "a start-up test changed the started page"
+    log.assert_clean()
+
+
+@pytest.fixture(scope="session")
+def desktop_page(browser, site_url):
+    """The one started desktop page (1280x720) that the tests of ``app`` take turns on; it
+    records CSP violations from its start in ``window.__cspViolations``."""
+    desktop = {"width": 1280, "height": 720}
+    shared = SharedPage(browser, site_url, init_script=RECORD_VIOLATIONS, viewport=desktop)
+    yield shared
+    shared.close()
+
+
+@pytest.fixture(scope="session")
+def _shared_pages_used(request) -> set[str]:
+    """Which of the pages that tests share (``app``, ``started_app``) this session uses."""
+    used = {name for item in request.session.items for name in getattr(item, "fixturenames", ())}
+    return used & {"app", "started_app"}
+
+
+@pytest.fixture(autouse=True)
+def _start_shared_pages_early(request, _shared_pages_used):
+    """The pages that tests share start with the first browser test, side by side with
+    one another and with what that test does."""
+    if "browser" in request.fixturenames:
+        if "app" in _shared_pages_used:
+            request.getfixturevalue("desktop_page").start()
+        if "started_app" in _shared_pages_used:
+            request.getfixturevalue("started_page")
+
+
+@pytest.fixture
+def app(request, desktop_page, page_log):
+    """A page ready to recognise, as new: the shared desktop page, reset for this test.
+
+    Nothing it did before shows: an empty pad, nothing to undo or redo, the empty result,
+    no upload shown, not scrolled, nothing focused, no routes, the viewport it started with.
+    The test fails on the page's errors and off-origin requests while it holds it (as with
+    ``new_page``), and a test that fails leaves a new page to the next one.
+    """
+    yield from desktop_page.turn(request, page_log)

@@ -56,7 +56,9 @@ def serve():
         handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
         handler.log_message = lambda *args: None
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        # Polled often, so that shutdown() returns at once (not after up to half a second).
+        poll = {"poll_interval": 0.01}
+        threading.Thread(target=server.serve_forever, kwargs=poll, daemon=True).start()
         servers.append(server)
         return f"http://127.0.0.1:{server.server_address[1]}/"
 

@@ -1,5 +1,5 @@
 """The built page in headless Chromium: start-up, drawing, live results, controls, uploads,
-layout on a phone, failure handling, and no traffic off the page's own origin."""
+failure handling, and no traffic off the page's own origin."""
 
 import json
 import re
@@ -41,11 +41,11 @@ def cpython_verdict(network, image_bytes: bytes) -> Verdict:
     return DigitReader(network).read(image[None])[0]
 
 
-def test_ready_with_all_assets_from_the_own_origin(app, page_log, site_url):
-    assert app.locator("#loading").is_hidden()
-    assert app.locator("#banner").is_hidden()
-    assert page_log.off_origin() == []
-    loaded = [url.removeprefix(site_url) for url in page_log.requests]
+def test_ready_with_all_assets_from_the_own_origin(started_app, start_log, site_url):
+    assert started_app.locator("#loading").is_hidden()
+    assert started_app.locator("#banner").is_hidden()
+    assert start_log.off_origin() == []
+    loaded = [url.removeprefix(site_url) for url in start_log.requests]
     assert "pyodide/pyodide.asm.wasm" in loaded
     assert any(re.fullmatch(r"pyodide/numpy-.*\.whl", url) for url in loaded)
     assert "model/default.npz" in loaded
@@ -188,26 +188,6 @@ def test_a_file_over_the_upload_limit_is_refused_unread(app):
         f"That file is too large ({size // 2**20} MB). "
         f"Please use an image under {preprocess.MAX_IMAGE_BYTES // 2**20} MB."
     )
-
-
-def test_phone_layout_fits_360_px(new_page, site_url):
-    phone = {"width": 360, "height": 740}
-    page = new_page(viewport=phone, device_scale_factor=2, is_mobile=True, has_touch=True)
-    page.goto(site_url)
-    page.wait_for_function("document.documentElement.dataset.appState === 'ready'")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    box = page.locator("#pad").bounding_box()
-    assert box["x"] >= 0 and box["x"] + box["width"] <= 360
-    assert box["width"] >= 250
-    backing, css, ratio = page.evaluate(
-        "(p => [p.width, p.clientWidth, devicePixelRatio])(document.getElementById('pad'))"
-    )
-    assert ratio == 2 and backing == round(css * ratio)
-    assert page.evaluate("getComputedStyle(document.getElementById('pad')).touchAction") == "none"
-    for control in ("#undo", "#redo", "#clear", "#upload-button"):
-        control_box = page.locator(control).bounding_box()
-        assert control_box["x"] + control_box["width"] <= 360
-        assert control_box["height"] >= 44
 
 
 @pytest.mark.parametrize("asset", ["**/pyodide.asm.wasm", "**/model/default.npz"])

@@ -3,7 +3,7 @@ can do nothing), what a screen reader is told, a click that leaves a dot, a palm
 the pen, the upload button from the keyboard, and the keyboard hint."""
 
 import pytest
-from support import INK_PIXELS, SEVEN, PageLog, draw, wait_ready
+from support import INK_PIXELS, SEVEN, draw
 
 pytestmark = pytest.mark.browser
 
@@ -11,20 +11,10 @@ EDITS = ("undo", "redo", "clear")
 ONE = [[(0.5, 0.15), (0.5, 0.5), (0.5, 0.85)]]
 
 
-@pytest.fixture(scope="module")
-def desktop(browser, site_url):
-    """One ready desktop page for the module; errors fail the module's last test."""
-    log = PageLog(site_url.rstrip("/"))
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    log.watch(page)
-    # File pickers are caught from now on (turning that on takes a moment; a picker opened
-    # before it is done would open for real and never be seen).
-    page.on("filechooser", lambda chooser: None)
-    wait_ready(page, site_url)
-    yield page
-    context.close()
-    log.assert_clean()
+@pytest.fixture
+def desktop(app):
+    """The shared desktop page, reset for the test (conftest's ``app``)."""
+    return app
 
 
 def possible(page) -> set[str]:
@@ -38,9 +28,9 @@ def ink(page) -> int:
     return page.evaluate(INK_PIXELS)
 
 
-def test_ready_is_announced(desktop):
-    assert desktop.text_content("#status") == "Ready: draw a digit."
-    assert desktop.get_attribute("#status", "role") == "status"
+def test_ready_is_announced(started_app):
+    assert started_app.text_content("#status") == "Ready: draw a digit."
+    assert started_app.get_attribute("#status", "role") == "status"
 
 
 def test_edits_are_disabled_when_they_would_change_nothing(desktop):

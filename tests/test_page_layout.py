@@ -1,6 +1,7 @@
 """The page on phones, drawn on with a finger: the answer stays in view while drawing,
 nothing moves when loading ends, drawing neither scrolls nor zooms, a tap leaves a dot,
-a pinch draws nothing, and keyboard hints are left out.
+a pinch draws nothing, keyboard hints are left out, and a 360 px phone gets the whole
+page in its width with a pad drawn at the screen's resolution.
 
 Touches go through Chromium's own input pipeline (CDP Input.dispatchTouchEvent), so the
 page's touch-action and the browser's scrolling take part as they do on a phone.
@@ -9,7 +10,7 @@ page's touch-action and the browser's scrolling take part as they do on a phone.
 import itertools
 
 import pytest
-from support import INK_PIXELS, READY_TIMEOUT_MS, PageLog
+from support import INK_PIXELS, SharedPage
 
 pytestmark = pytest.mark.browser
 
@@ -21,6 +22,7 @@ PHONES = {
     "915x412": {"width": 915, "height": 412},
     "568x320": {"width": 568, "height": 320},
 }
+NARROW = {"width": 360, "height": 740}  # a phone at a device pixel ratio of 2
 # Sums every layout shift from the first paint on (window.__shift), and keeps the pad's
 # box as it was when the page left "loading" (window.__padBeforeReady), read before the
 # browser lays out the ready state.
@@ -83,24 +85,51 @@ class Finger:
         self.touch("touchEnd")
 
 
+@pytest.fixture(scope="module")
+def phone_pages(request, browser, site_url) -> dict[str, SharedPage]:
+    """A phone-sized, touch-enabled page per phone the session's tests use (PHONES at a
+    device pixel ratio of 3, "narrow" at 2), all started at once (side by side)."""
+    items = request.session.items
+    used = {item.callspec.params.get("phone_page") for item in items if hasattr(item, "callspec")}
+    if any("narrow_phone" in getattr(item, "fixturenames", ()) for item in items):
+        used.add("narrow")
+    sizes = {**{name: (viewport, 3) for name, viewport in PHONES.items()}, "narrow": (NARROW, 2)}
+    pages = {
+        name: SharedPage(
+            browser,
+            site_url,
+            init_script=RECORD_SHIFTS,
+            viewport=viewport,
+            device_scale_factor=ratio,
+            is_mobile=True,
+            has_touch=True,
+        )
+        for name, (viewport, ratio) in sizes.items()
+        if name in used
+    }
+    for shared in pages.values():
+        shared.start()
+    yield pages
+    for shared in pages.values():
+        shared.close()
+
+
 @pytest.fixture(scope="module", params=list(PHONES))
-def phone(request, browser, site_url):
-    """A phone-sized, touch-enabled page, loaded and ready; errors fail the test module."""
-    log = PageLog(site_url.rstrip("/"))
-    viewport = PHONES[request.param]
-    context = browser.new_context(
-        viewport=viewport, device_scale_factor=3, is_mobile=True, has_touch=True
-    )
-    page = context.new_page()
-    log.watch(page)
-    page.add_init_script(RECORD_SHIFTS)
-    page.goto(site_url)
-    page.wait_for_function(
-        "document.documentElement.dataset.appState === 'ready'", timeout=READY_TIMEOUT_MS
-    )
-    yield page
-    context.close()
-    log.assert_clean()
+def phone_page(request, phone_pages) -> SharedPage:
+    """The page of one phone, that the module's tests take turns on."""
+    return phone_pages[request.param]
+
+
+@pytest.fixture
+def phone(request, phone_page, page_log):
+    """The phone page, loaded and ready, reset for the test; its errors fail the test."""
+    yield from phone_page.turn(request, page_log)
+
+
+@pytest.fixture
+def narrow_phone(request, phone_pages, page_log):
+    """The 360 px wide phone page (device pixel ratio 2), ready, reset for the test."""
+    yield from phone_pages["narrow"].turn(request, page_log)
 
 
 @pytest.fixture
@@ -203,3 +232,20 @@ def test_the_loading_steps_are_separate_lines(phone):
         )  # each number is inside its own line's box, not in the margin
     finally:
         phone.evaluate("document.getElementById('loading').hidden = true")
+
+
+def test_phone_layout_fits_360_px(narrow_phone):
+    page = narrow_phone
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    box = page.locator("#pad").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+    assert box["width"] >= 250
+    backing, css, ratio = page.evaluate(
+        "(p => [p.width, p.clientWidth, devicePixelRatio])(document.getElementById('pad'))"
+    )
+    assert ratio == 2 and backing == round(css * ratio)
+    assert page.evaluate("getComputedStyle(document.getElementById('pad')).touchAction") == "none"
+    for control in ("#undo", "#redo", "#clear", "#upload-button"):
+        control_box = page.locator(control).bounding_box()
+        assert control_box["x"] + control_box["width"] <= 360
+        assert control_box["height"] >= 44

@@ -25,12 +25,6 @@ EXPECTED_CSP = {
     "base-uri": ["'none'"],
     "form-action": ["'none'"],
 }
-# Records every CSP violation from the first script on (init scripts are not subject to CSP).
-RECORD_VIOLATIONS = """
-window.__cspViolations = [];
-addEventListener("securitypolicyviolation", (e) =>
-  window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}`));
-"""
 # Once the service worker is active: the cache names and the keys of the one it fills.
 SW_CACHE_FILLED = """async () => {
   await navigator.serviceWorker.ready;
@@ -68,19 +62,17 @@ def test_csp_allows_only_the_own_origin(built_site):
     assert csp_of((built_site / "index.html").read_text()) == EXPECTED_CSP
 
 
-def test_app_works_under_its_csp_without_violations(new_page, site_url):
-    page = new_page()
-    page.add_init_script(RECORD_VIOLATIONS)
-    wait_ready(page, site_url)
-    draw(page, SEVEN)
-    drawn = settled_result(page)
+def test_app_works_under_its_csp_without_violations(app):
+    """On the shared page, which records every violation from its start (conftest)."""
+    draw(app, SEVEN)
+    drawn = settled_result(app)
     assert drawn["digit"] == "7"
-    page.locator("#upload").set_input_files(
+    app.locator("#upload").set_input_files(
         {"name": "digit.png", "mimeType": "image/png", "buffer": sketch_png(SEVEN)}
     )
-    page.wait_for_function(answered_after(drawn["seq"]))
-    assert page.evaluate("document.getElementById('result').dataset.digit") == "7"
-    assert page.evaluate("window.__cspViolations") == []
+    app.wait_for_function(answered_after(drawn["seq"]))
+    assert app.evaluate("document.getElementById('result').dataset.digit") == "7"
+    assert app.evaluate("window.__cspViolations") == []
 
 
 def stamped_files(site: Path) -> dict[str, str]:
@@ -138,10 +130,11 @@ def test_tampered_weights_are_refused(new_page, page_log, site_url):
     assert "Traceback" not in page.content()
 
 
-def test_readme_screenshot(new_page, site_url, tmp_path):
+def test_readme_screenshot(app, tmp_path):
     """Draws a digit and photographs the page; UPDATE_SCREENSHOT=1 refreshes docs/."""
-    page = new_page(viewport={"width": 1100, "height": 820}, device_scale_factor=1)
-    wait_ready(page, site_url)
+    page = app
+    page.set_viewport_size({"width": 1100, "height": 820})  # at a device pixel ratio of 1
+    assert page.evaluate("devicePixelRatio") == 1
     draw(page, THREE, steps=6)
     assert settled_result(page)["digit"] == "3"
     target = (

@@ -330,9 +330,12 @@ def test_decoded_bytes_are_bounded_per_format():
     assert preprocess.decoded_bytes(wide) == 4000 * 4000 * 4  # decoded as 32-bit "I"
 
 
-@pytest.mark.parametrize("name", sorted(upload_files.broken()))
+BROKEN = upload_files.broken()  # made once: name -> bytes
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
 def test_broken_files_get_a_message(name):
-    data = upload_files.broken()[name]
+    data = BROKEN[name]
     if name.startswith("flipped-"):  # damage inside the pixel data may still decode
         with contextlib.suppress(ImageInputError):
             mnist_from_image_bytes(data)
@@ -341,8 +344,8 @@ def test_broken_files_get_a_message(name):
         mnist_from_image_bytes(data)
 
 
-def test_largest_accepted_files_are_read():
-    for name, data in upload_files.largest_accepted().items():
+def test_largest_accepted_files_are_read(largest_uploads):
+    for name, data in largest_uploads.items():
         reading = preprocess.read_image_bytes(data)
         left, top, right, bottom = reading.region
         assert 0.15 < left < right < 0.85 and 0.15 < top < bottom < 0.85, name  # the "7"

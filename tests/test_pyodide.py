@@ -2,8 +2,9 @@
 
 Pyodide starts once for the module: the fixture ``pyodide`` prepares every test's inputs in
 one folder and runs all their scripts in one Node process (tests/pyodide/run_jobs.py); each
-test then computes the same under CPython and compares. The memory budget test starts its
-own Pyodide, so that nothing else has grown the memory before it.
+test then computes the same under CPython and compares. The memory budget test has its
+own Pyodide, so that nothing else has grown the memory before it; it starts first, and runs
+beside the other.
 """
 
 import json
@@ -48,18 +49,43 @@ def _needs_node_runtime():
         pytest.skip("Node.js is not installed")
 
 
+class Started:
+    """A Python script running under Pyodide in Node, with ``scratch`` mounted at /scratch.
+
+    What it prints goes to files in ``scratch`` (SCRIPT.stdout, SCRIPT.stderr): a pipe that
+    nobody reads while it runs could fill up and stop it.
+    """
+
+    def __init__(self, script: Path, *args: str, scratch: Path):
+        env = dict(os.environ)
+        env.setdefault("PYODIDE_WHEELS", str(shared_path("PYODIDE_WHEELS")))
+        self.printed = [scratch / f"{script.stem}.{stream}" for stream in ("stdout", "stderr")]
+        with self.printed[0].open("w") as stdout, self.printed[1].open("w") as stderr:
+            self.process = subprocess.Popen(
+                ["node", str(RUNNER), "--mount", f"{scratch}:{SCRATCH}", str(script), *args],
+                stdout=stdout,
+                stderr=stderr,
+                env=env,
+                cwd=REPO_ROOT,
+            )
+
+    def finish(self, timeout: float = 600) -> subprocess.CompletedProcess:
+        """Wait for the script to end (killed after ``timeout`` seconds); what it printed."""
+        try:
+            self.process.wait(timeout=timeout)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+        stdout, stderr = (path.read_text(errors="replace") for path in self.printed)
+        return subprocess.CompletedProcess(
+            self.process.args, self.process.returncode, stdout, stderr
+        )
+
+
 def run_in_pyodide(script: Path, *args: str, scratch: Path) -> subprocess.CompletedProcess:
     """Run a Python script under Pyodide with ``scratch`` mounted at /scratch."""
-    env = dict(os.environ)
-    env.setdefault("PYODIDE_WHEELS", str(shared_path("PYODIDE_WHEELS")))
-    return subprocess.run(
-        ["node", str(RUNNER), "--mount", f"{scratch}:{SCRATCH}", str(script), *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=env,
-        cwd=REPO_ROOT,
-    )
+    return Started(script, *args, scratch=scratch).finish()
 
 
 def drawn_canvases(side: int = 280) -> np.ndarray:
@@ -144,9 +170,31 @@ class PyodideRun:
         return (self.scratch / f"{job}.out").read_text()
 
 
+@dataclass(frozen=True)
+class MemoryRun:
+    """The memory budget script, started on the largest accepted files."""
+
+    started: Started
+    scratch: Path
+    files: list[str]  # their paths in Pyodide, in the order read
+
+
 @pytest.fixture(scope="module")
-def pyodide(tmp_path_factory, mnist_dir, pendigits_file) -> PyodideRun:
-    """Every job of this module run in one Pyodide start-up."""
+def memory_run(tmp_path_factory, largest_uploads) -> MemoryRun:
+    """The memory budget script in a Pyodide of its own (so that nothing else has grown the
+    memory before it), started before the module's other jobs: the two run side by side."""
+    scratch = tmp_path_factory.mktemp("memory")
+    write_files(scratch / "files", largest_uploads)
+    guest = [f"{SCRATCH}/files/{name}" for name in largest_uploads]
+    started = Started(MEMORY, f"{SCRATCH}/memory.json", *guest, scratch=scratch)
+    yield MemoryRun(started, scratch, guest)
+    if started.process.returncode is None:  # its test did not run
+        started.finish(timeout=0)
+
+
+@pytest.fixture(scope="module")
+def pyodide(memory_run, tmp_path_factory, mnist_dir, pendigits_file) -> PyodideRun:
+    """Every job of this module run in one Pyodide start-up (the memory budget's aside)."""
     scratch = tmp_path_factory.mktemp("pyodide")
     np.savez(scratch / "inputs.npz", **predict_inputs(mnist_dir))
     models = write_models(scratch / "models")
@@ -282,16 +330,14 @@ def test_broken_uploads_get_the_same_message_in_pyodide(pyodide, tmp_path):
                 assert str(theirs[key]) == str(ours[key]), key
 
 
-def test_largest_accepted_uploads_stay_within_the_memory_budget(tmp_path):
+def test_largest_accepted_uploads_stay_within_the_memory_budget(memory_run):
     """The biggest file of each accepted format is read in Pyodide with at most 150 MB of
     wasm memory above idle (memory never shrinks, so the last figure is the peak)."""
-    files = upload_files.largest_accepted()
-    write_files(tmp_path / "files", files)
-    guest = [f"{SCRATCH}/files/{name}" for name in files]
-    done = run_in_pyodide(MEMORY, f"{SCRATCH}/memory.json", *guest, scratch=tmp_path)
+    done = memory_run.started.finish()
     assert done.returncode == 0, done.stderr
-    figures = json.loads((tmp_path / "memory.json").read_text())
+    figures = json.loads((memory_run.scratch / "memory.json").read_text())
+    assert list(figures["files"]) == memory_run.files
     for path, figure in figures["files"].items():
         assert isinstance(figure["read"], list), f"{path}: {figure['read']}"  # a region
-    peak = figures["files"][guest[-1]]["wasm_bytes_after"]
+    peak = figures["files"][memory_run.files[-1]]["wasm_bytes_after"]
     assert peak - figures["wasm_bytes_idle"] <= UPLOAD_MEMORY_BUDGET
