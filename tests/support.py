@@ -218,6 +218,8 @@ STATE_JS = f"""() => {{
     digit: byId("digit").textContent,
     message: byId("message").textContent,
     uploadShown: !byId("upload-preview").hidden,
+    insideOpen: byId("inside-toggle").getAttribute("aria-expanded"),
+    originalOn: byId("original-switch").getAttribute("aria-checked"),
     ink: ({INK_PIXELS})(),
     scroll: [scrollX, scrollY],
     focus: document.activeElement.tagName + "#" + document.activeElement.id,
