@@ -294,15 +294,19 @@ class SharedPage:
         :meth:`take` waits): pages started one after another start side by side."""
         if self.page is not None:
             return
-        self.context = self.browser.new_context(**self.context_options)
-        if self.init_script:
-            self.context.add_init_script(self.init_script)
-        self.page = self.context.new_page()
-        record_into(self.page, lambda: self.log)
-        # File pickers are caught from now on (turning that on takes a moment; a picker opened
-        # before it is done would open for real and never be seen).
-        self.page.on("filechooser", lambda chooser: None)
-        self.page.goto(self.url, wait_until="commit")
+        try:
+            self.context = self.browser.new_context(**self.context_options)
+            if self.init_script:
+                self.context.add_init_script(self.init_script)
+            self.page = self.context.new_page()
+            record_into(self.page, lambda: self.log)
+            # File pickers are caught from now on (turning that on takes a moment; a picker
+            # opened before it is done would open for real and never be seen).
+            self.page.on("filechooser", lambda chooser: None)
+            self.page.goto(self.url, wait_until="commit")
+        except BaseException:
+            self._close()
+            raise
 
     def reset(self) -> str:
         """Reset the page; what differs from the new page's state afterwards ("" when nothing)."""
