@@ -9,6 +9,11 @@
 // ordinary cacheable GETs, so the browser's HTTP cache (or, on later visits, the service
 // worker's saved copy) answers the second one: the bytes cross the network once.
 //
+// Each file that arrives whole and checked is also put in the service worker's saved copy
+// (sw.js: one Cache Storage cache, keys "<url>?sha256=<hex>"), so that the worker's
+// installation, which saves every file of the site, finds these already there instead of
+// downloading them again.
+//
 // There is no time limit on the whole download, only on silence: the start-up fails when a
 // file is still unfinished and no byte of any file has arrived for stallMs.
 
@@ -17,6 +22,26 @@ import { errorText } from "./error-text.js";
 const REPORT_EVERY_MS = 250; // progress reports while bytes arrive
 const CHECK_EVERY_MS = 1000; // how often silence is checked for
 const NAMED_FILES = 3; // a stall message names at most this many unfinished files
+const SAVED_COPY = "digit-recognizer-files"; // sw.js's cache (offline.js clears it)
+const SITE_ROOT = new URL("./", import.meta.url); // the folder of the site's files
+
+/**
+ * Put a checked file in the service worker's saved copy, as sw.js would have; where there is
+ * no Cache Storage (or it refuses) the worker simply downloads the file itself later.
+ */
+async function saveCopy(path, digest, bytes, headers) {
+  try {
+    const kept = new Headers(headers);
+    kept.delete("Content-Encoding"); // the body is kept decoded
+    kept.delete("Content-Length");
+    const cache = await caches.open(SAVED_COPY);
+    const key = new URL(`${path}?sha256=${digest}`, SITE_ROOT).href;
+    if (await cache.match(key)) return; // a later visit: it came from there
+    await cache.put(key, new Response(bytes, { headers: kept }));
+  } catch (error) {
+    console.warn(`${path} was not saved for offline use:`, errorText(error));
+  }
+}
 
 /** Megabytes, one decimal: "4.2". */
 export const megabytes = (bytes) => (bytes / 1e6).toFixed(1);
@@ -96,8 +121,9 @@ export class Downloads {
 
   async #download(file, keep) {
     const chunks = [];
+    let response;
     try {
-      const response = await fetch(file.path, { signal: this.abort.signal });
+      response = await fetch(new URL(file.path, SITE_ROOT), { signal: this.abort.signal });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const reader = response.body.getReader();
       for (;;) {
@@ -122,6 +148,7 @@ export class Downloads {
     }
     file.done = true;
     if (keep) this.contents.set(file.path, bytes);
+    await saveCopy(file.path, file.sha256, bytes, response.headers);
   }
 
   #arrived() {
