@@ -87,7 +87,7 @@ def largest_uploads() -> dict[str, bytes]:
 @pytest.fixture(scope="session")
 def pyodide_memory(tmp_path_factory, largest_uploads):
     """test_pyodide's memory budget script on the largest accepted uploads, running in a
-    Pyodide of its own (started early: see _start_early)."""
+    Pyodide of its own (started early: see EARLY)."""
     from pyodide_runs import node_missing, start_memory
 
     if missing := node_missing():
@@ -100,7 +100,7 @@ def pyodide_memory(tmp_path_factory, largest_uploads):
 @pytest.fixture(scope="session")
 def pyodide_jobs(tmp_path_factory, mnist_dir, pendigits_file):
     """test_pyodide's scripts with their inputs, running in one Pyodide (started early: see
-    _start_early)."""
+    EARLY)."""
     from pyodide_runs import node_missing, start_jobs
 
     if missing := node_missing():
@@ -220,21 +220,29 @@ def desktop_page(browser, site_url):
     shared.close()
 
 
-# What starts with the session's first test, when a selected test uses it, in this order:
-# work that mostly waits (a page's start, Pyodide in Node) runs while the tests before those
-# that use it run.
+# What starts early, in this order, when a selected test uses it: work that mostly waits (a
+# page's start, Pyodide in Node) runs while other tests run. It starts with the first test
+# that takes the browser or one of these, not before: the tests before it (NumPy, TensorFlow)
+# keep both cores.
 EARLY = ("pyodide_memory", "pyodide_jobs", "desktop_page", "started_page")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _start_early(request):
-    """Start the runs and pages of EARLY that the session uses (side by side with one another
-    and with the tests before the first that uses each). What cannot start fails (or skips)
-    the tests that use it, not the first test."""
+@pytest.fixture(scope="session")
+def _early(request) -> set[str]:
+    """What of EARLY the session uses and has not started yet."""
     used = {name for item in request.session.items for name in getattr(item, "fixturenames", ())}
-    for name in EARLY:
-        if name not in used:
-            continue
+    return used & set(EARLY)
+
+
+@pytest.fixture(autouse=True)
+def _start_early(request, _early):
+    """Start what is left of EARLY with the first test that takes the browser or one of it
+    (side by side with one another and with the tests before the first that uses each).
+    What cannot start fails (or skips) the tests that use it, not this test."""
+    if not _early or not {"browser", *EARLY} & set(request.fixturenames):
+        return
+    for name in [name for name in EARLY if name in _early]:
+        _early.discard(name)
         try:
             value = request.getfixturevalue(name)
             if name == "desktop_page":
