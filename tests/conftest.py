@@ -85,6 +85,32 @@ def largest_uploads() -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="session")
+def pyodide_memory(tmp_path_factory, largest_uploads):
+    """test_pyodide's memory budget script on the largest accepted uploads, running in a
+    Pyodide of its own (started early: see EARLY)."""
+    from pyodide_runs import node_missing, start_memory
+
+    if missing := node_missing():
+        pytest.skip(missing)
+    run = start_memory(tmp_path_factory.mktemp("memory"), largest_uploads)
+    yield run
+    run.started.stop()
+
+
+@pytest.fixture(scope="session")
+def pyodide_jobs(tmp_path_factory, mnist_dir, pendigits_file):
+    """test_pyodide's scripts with their inputs, running in one Pyodide (started early: see
+    EARLY)."""
+    from pyodide_runs import node_missing, start_jobs
+
+    if missing := node_missing():
+        pytest.skip(missing)
+    run = start_jobs(tmp_path_factory.mktemp("pyodide"), mnist_dir, pendigits_file)
+    yield run
+    run.started.stop()
+
+
+@pytest.fixture(scope="session")
 def built_site(tmp_path_factory, pyodide_wheels, weights_dir) -> Path:
     """The site built once per session into a temporary folder."""
     from tools.build_site import build_site
@@ -194,19 +220,35 @@ def desktop_page(browser, site_url):
     shared.close()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _start_shared_pages_early(request):
-    """The pages that tests share (``app``, ``started_app``) start with the session's first
-    test, side by side with one another and with the tests before the first that takes
-    them. A page that cannot start fails (or skips) the tests that take it, not this one."""
+# What starts early, in this order, when a selected test uses it: work that mostly waits (a
+# page's start, Pyodide in Node) runs while other tests run. It starts with the first test
+# that takes the browser or one of these, not before: the tests before it (NumPy, TensorFlow)
+# keep both cores.
+EARLY = ("pyodide_memory", "pyodide_jobs", "desktop_page", "started_page")
+
+
+@pytest.fixture(scope="session")
+def _early(request) -> set[str]:
+    """What of EARLY the session uses and has not started yet."""
     used = {name for item in request.session.items for name in getattr(item, "fixturenames", ())}
-    try:
-        if "app" in used:
-            request.getfixturevalue("desktop_page").start()
-        if "started_app" in used:
-            request.getfixturevalue("started_page")
-    except (Exception, pytest.skip.Exception, pytest.fail.Exception):
-        pass  # kept by pytest with the fixture, and raised again for the tests that take it
+    return used & set(EARLY)
+
+
+@pytest.fixture(autouse=True)
+def _start_early(request, _early):
+    """Start what is left of EARLY with the first test that takes the browser or one of it
+    (side by side with one another and with the tests before the first that uses each).
+    What cannot start fails (or skips) the tests that use it, not this test."""
+    if not _early or not {"browser", *EARLY} & set(request.fixturenames):
+        return
+    for name in [name for name in EARLY if name in _early]:
+        _early.discard(name)
+        try:
+            value = request.getfixturevalue(name)
+            if name == "desktop_page":
+                value.start()
+        except (Exception, pytest.skip.Exception, pytest.fail.Exception):
+            pass  # kept by pytest with the fixture, and raised again for the tests that use it
 
 
 @pytest.fixture
