@@ -1,4 +1,10 @@
-"""The fixtures tests share: the data outside the repository, the built site, a browser.
+"""The fixtures tests share: the data outside the repository, the built site, a browser,
+pages, and the Pyodide runs of test_pyodide.
+
+A page's start takes seconds, so most page tests take turns on one started page (``app``),
+reset for each; the checks of what a start shows read a page that only started
+(``started_app``); tests that start, break or take a page offline open their own
+(``new_page``). Those pages and the Pyodide runs start early (EARLY), beside other tests.
 
 Paths come from ``tools.paths`` (an environment variable, else ``../shared``); the helpers
 tests call directly are in ``support.py``.
@@ -236,7 +242,7 @@ def _early(request) -> set[str]:
 
 @pytest.fixture(autouse=True)
 def _start_early(request, _early):
-    """Start what is left of EARLY with the first test that takes the browser or one of it
+    """Start what is left of EARLY with the first test that takes the browser or one of them
     (side by side with one another and with the tests before the first that uses each).
     What cannot start fails (or skips) the tests that use it, not this test."""
     if not _early or not {"browser", *EARLY} & set(request.fixturenames):
