@@ -27,4 +27,7 @@ else:
     sync.recognize_pixels = lambda rgba, width, height: worker.recognize_pixels(
         rgba.to_bytes(), width, height
     )
+    sync.recognize_number_pixels = lambda rgba, width, height: worker.recognize_number_pixels(
+        rgba.to_bytes(), width, height
+    )
     sync.recognize_image = lambda data: worker.recognize_image(data.to_bytes())
