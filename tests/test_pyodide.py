@@ -19,7 +19,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from bench.nets import PRESETS, write_standin
-from tools import synthetic_photos, unipen, upload_files
+from tools import numbers, synthetic_photos, unipen, upload_files
 from tools.paths import REPO_ROOT, shared_path
 from training import negatives
 from training.mnist import read_test_set
@@ -124,6 +124,18 @@ def write_photos(folder: Path, pendigits_file: Path) -> None:
     Image.fromarray(255 - pad).convert("RGB").save(folder / "scan.png")
 
 
+def number_inputs(pendigits_file: Path) -> dict[str, np.ndarray]:
+    """Drawings to read as numbers: generated numbers on the wide pad, a single digit, an
+    empty pad; and a random mask for the components."""
+    digits = unipen.load_pendigits(pendigits_file)
+    written = numbers.generate_numbers(digits, 3, seed=8, lengths=(3, 5, 7))
+    inks = {f"number{i}": numbers.rasterize_number(n)[..., 3] for i, n in enumerate(written)}
+    inks["one digit"] = drawn_canvases()[2, :, :, 3]  # a 7
+    inks["empty"] = np.zeros((280, 560), np.uint8)
+    mask = np.random.default_rng(4).random((120, 200)) < 0.55  # (120, 200)
+    return {**{f"ink/{name}": ink for name, ink in inks.items()}, "mask": mask}
+
+
 def write_files(folder: Path, files: dict[str, bytes]) -> None:
     folder.mkdir()
     for name, data in files.items():
@@ -153,6 +165,7 @@ def pyodide(tmp_path_factory, mnist_dir, pendigits_file) -> PyodideRun:
     write_corrupt_models(scratch / "corrupt", (scratch / "models" / models[0]).read_bytes())
     write_photos(scratch / "photos", pendigits_file)
     write_files(scratch / "broken", upload_files.broken())
+    np.savez(scratch / "numbers.npz", **number_inputs(pendigits_file))
     shutil.copytree(SCRIPTS, scratch / "scripts")
     script = f"{SCRATCH}/scripts"
     jobs = [
@@ -162,6 +175,7 @@ def pyodide(tmp_path_factory, mnist_dir, pendigits_file) -> PyodideRun:
         ("photos", "read_images.py", "photos", "photos.npz"),
         ("broken", "read_images.py", "broken", "broken.npz"),
         ("explain", "explain.py", "inputs.npz", "explain.npz", "models/trained-default.npz"),
+        ("segment", "segment.py", "numbers.npz", "segment.npz", "models/trained-default.npz"),
     ]
     listed = [
         {
@@ -235,6 +249,28 @@ def test_the_look_inside_matches_cpython(pyodide, tmp_path):
         np.testing.assert_array_equal(theirs[layers[-1]], theirs["probs"])  # the same pass
         for key in ours.files:
             np.testing.assert_allclose(theirs[key], ours[key], rtol=1e-4, atol=1e-5, err_msg=key)
+
+
+def test_numbers_read_the_same_in_pyodide(pyodide, tmp_path):
+    """The same digits, boxes and 28x28 images in Pyodide (32-bit wasm NumPy without BLAS,
+    Pyodide's Pillow) as in CPython; the components of a random mask agree too."""
+    pyodide.output("segment")
+    segment_all = runpy.run_path(str(SCRIPTS / "segment.py"))["segment_all"]
+    model = pyodide.scratch / "models" / "trained-default.npz"
+    inputs = pyodide.scratch / "numbers.npz"
+    segment_all(str(inputs), str(tmp_path / "cpython.npz"), str(model))
+    with (
+        np.load(tmp_path / "cpython.npz") as ours,
+        np.load(pyodide.scratch / "segment.npz") as theirs,
+    ):
+        assert sorted(ours.files) == sorted(theirs.files)
+        assert str(ours["text/empty"]) == "" and str(ours["text/one digit"]) == "7"
+        assert all(len(str(ours[f"text/number{i}"])) >= 3 for i in range(3))
+        for key in ours.files:
+            if key.startswith("confidence/"):
+                np.testing.assert_allclose(theirs[key], ours[key], atol=1e-5, err_msg=key)
+            else:
+                np.testing.assert_array_equal(theirs[key], ours[key], err_msg=key)
 
 
 def read_in_cpython(folder: Path, out: Path) -> None:
