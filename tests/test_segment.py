@@ -154,6 +154,20 @@ def test_one_digit_gives_one_digit(reader):
     assert digit.verdict.kind == "digit" and digit.verdict.digit == 7
 
 
+@pytest.mark.parametrize(
+    "strokes",
+    [
+        [[(1.5, 0.5)]],  # a dot
+        [[(0.1, 0.5), (2.9, 0.52)]],  # a line across the pad
+        [[(0.1 + 0.07 * i, 0.35 + 0.3 * (i % 2)) for i in range(40)]],  # a zigzag
+    ],
+    ids=["dot", "line", "zigzag"],
+)
+def test_a_dot_a_line_or_a_zigzag_is_not_cut_into_digits(reader, strokes):
+    reading = segment.read_number(reader, drawn(strokes, width=3 * SIDE))
+    assert len(reading.digits) == 1
+
+
 def test_an_empty_pad_gives_no_digits(reader):
     reading = segment.read_number(reader, np.zeros((SIDE, 2 * SIDE), np.uint8))
     assert reading.digits == [] and reading.text == ""

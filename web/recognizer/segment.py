@@ -51,7 +51,8 @@ __all__ = [
 
 WORK_HEIGHT = 48  # the working copy is reduced until the drawing is about this high, px
 TALL = 0.45  # components at least this share of the tallest set the digit height
-SPECK = 0.25  # components smaller than this many digit heights both ways are specks
+SPECK = 0.25  # components smaller than this many digit heights both ways are specks, ...
+SPECK_PENS = 2.0  # ... and those smaller than this many pen widths (dots, ticks)
 MAX_WIDTH = 1.25  # widest run of pieces tried as one digit, in digit heights
 MAX_GAP = 0.05  # widest gap between the pieces of one digit, in digit heights
 SHORT = 0.6  # digits shorter than this many digit heights are penalised ...
@@ -61,7 +62,10 @@ WIDE_WEIGHT = 1.0  # ... by this per digit height of extra width
 MIN_CONFIDENCE = 1e-6  # floor under a confidence before its log
 CUT_FROM = 0.55  # components wider than this many digit heights are cut into slices ...
 SURE = 0.9  # ... when read whole with less confidence than this ...
-SPLIT_WIDE = 1.0  # ... or when wider than this many digit heights
+SPLIT_WIDE = 1.0  # ... or when wider than this many digit heights, ...
+SLICE_PENS = 2.5  # ... if at least this many pen widths high ...
+MAX_CHAIN = 4.5  # ... and at most this many digit heights wide (not a line or a zigzag)
+MAX_SLICES = 20  # fewer slices than this per component
 GRID = 0.15  # slices this many digit heights wide ...
 MIN_PIECE = 0.12  # ... none narrower than this many digit heights ...
 PEN_PIECE = 1.0  # ... nor than this many pen widths (no digit is narrower than the pen)
@@ -211,7 +215,9 @@ def split_digits(ink: np.ndarray, reader: DigitReader) -> list[FoundDigit]:
         for (i, j), score, candidate in zip(spans, scores, candidates, strict=True)
         if j == i + 1
         and candidate.width > CUT_FROM * height
+        and candidate.height >= SLICE_PENS * search.pen
         and (score < np.log(SURE) or candidate.width > SPLIT_WIDE * height)
+        and candidate.width <= MAX_CHAIN * height
     }
     if doubtful:
         pieces = search.pieces(doubtful)
@@ -328,9 +334,12 @@ class _Search:
 
     def __init__(self, work: np.ndarray, found: Components, reader: DigitReader):
         self.work, self.found, self.reader = work, found, reader
-        heights = found.boxes[:, 3] - found.boxes[:, 1]  # (n,)
-        self.height = float(np.median(heights[heights >= TALL * heights.max()]))
         self.pen = _pen_width(found.labels > 0)
+        boxes = found.boxes
+        sides = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])  # (n,)
+        heights = (boxes[:, 3] - boxes[:, 1])[sides >= SPECK_PENS * self.pen]  # (m,)
+        heights = heights if heights.size else boxes[:, 3] - boxes[:, 1]
+        self.height = float(np.median(heights[heights >= TALL * heights.max()]))
         self.labels = found.labels
         self.probs: dict[bytes, np.ndarray] = {}  # candidate key -> (C,) calibrated
 
@@ -345,7 +354,7 @@ class _Search:
         pieces: list[_Piece] = []
         specks = []
         for k, (left, top, right, bottom) in enumerate(boxes.tolist()):
-            if sizes[k] < SPECK * height:
+            if sizes[k] < max(SPECK * height, SPECK_PENS * self.pen):
                 specks.append(k)
                 continue
             if k not in cut:
@@ -383,10 +392,10 @@ class _Search:
 
     def _cut_columns(self, width: int) -> list[int]:
         """Columns of the vertical cuts through a component ``width`` pixels wide: every
-        GRID digit heights, keeping MIN_PIECE digit heights and PEN_PIECE pen widths from
-        its sides."""
-        step = max(1, round(GRID * self.height))
+        GRID digit heights (fewer than MAX_SLICES slices), keeping MIN_PIECE digit heights
+        and PEN_PIECE pen widths from its sides."""
         margin = max(1, round(MIN_PIECE * self.height), round(PEN_PIECE * self.pen))
+        step = max(1, round(GRID * self.height), -(-(width - 2 * margin) // MAX_SLICES))
         return list(range(margin, width - margin + 1, step))
 
     def score(self, pieces: list[_Piece]):
