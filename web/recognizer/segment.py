@@ -8,7 +8,8 @@ image, with NumPy and Pillow only (there is no SciPy in the page):
 2. **Connected components** (8-connected) of its ink, from its horizontal runs: runs that
    touch in neighbouring rows are joined by a vectorised union-find (:func:`components`).
    The digit height is the median height of the tall ones.
-3. **Pieces.** Each component is a piece; specks (much smaller than a digit) join the piece
+3. **Pieces.** Each component is a piece; specks (much smaller than a digit, or than two
+   pen widths: the pen's width is estimated from the ink's area and outline) join the piece
    whose columns they lie in, or are dropped. Pieces are ordered by their centre.
 4. **Digits.** A digit is a run of consecutive pieces: one, or several that overlap or
    touch (a 4, 5 or 7 drawn in two strokes, a crossed 7). Every candidate run is read by
@@ -20,7 +21,9 @@ image, with NumPy and Pillow only (there is no SciPy in the page):
 5. **Touching digits.** A component read with little confidence, or wider than a digit
    usually is, may hold several digits: it is cut into vertical slices every
    :data:`GRID` digit heights and step 4 runs again, the slices now pieces, each cut
-   costing :data:`CUT_COST`; the classifier decides whether and where it splits.
+   costing :data:`CUT_COST`; the classifier decides whether and where it splits. (Not a
+   component barely taller than the pen, a dot, nor one wider than :data:`MAX_CHAIN`
+   digits, a line or a zigzag: those are read whole.)
 6. **The digits** chosen are cut out of the full-resolution ink and read there, as the page
    reads a single digit.
 
