@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from bench.nets import PRESETS, write_standin
-from tools import synthetic_photos, unipen, upload_files
+from tools import numbers, synthetic_photos, unipen, upload_files
 from tools.paths import REPO_ROOT, shared_path
 from training import negatives
 from training.mnist import read_test_set
@@ -146,6 +146,18 @@ def write_photos(folder: Path, pendigits_file: Path) -> None:
     Image.fromarray(255 - pad).convert("RGB").save(folder / "scan.png")
 
 
+def number_inputs(pendigits_file: Path) -> dict[str, np.ndarray]:
+    """Drawings to read as numbers: generated numbers on the wide pad, a single digit, an
+    empty pad; and a random mask for the components."""
+    digits = unipen.load_pendigits(pendigits_file)
+    written = numbers.generate_numbers(digits, 3, seed=8, lengths=(3, 5, 7))
+    inks = {f"number{i}": numbers.rasterize_number(n)[..., 3] for i, n in enumerate(written)}
+    inks["one digit"] = drawn_canvases()[2, :, :, 3]  # a 7
+    inks["empty"] = np.zeros((280, 560), np.uint8)
+    mask = np.random.default_rng(4).random((120, 200)) < 0.55  # (120, 200)
+    return {**{f"ink/{name}": ink for name, ink in inks.items()}, "mask": mask}
+
+
 def write_files(folder: Path, files: dict[str, bytes]) -> None:
     folder.mkdir()
     for name, data in files.items():
@@ -207,6 +219,7 @@ def start_jobs(scratch: Path, mnist_dir: Path, pendigits_file: Path) -> PyodideR
     write_corrupt_models(scratch / "corrupt", (scratch / "models" / models[0]).read_bytes())
     write_photos(scratch / "photos", pendigits_file)
     write_files(scratch / "broken", upload_files.broken())
+    np.savez(scratch / "numbers.npz", **number_inputs(pendigits_file))
     shutil.copytree(SCRIPTS, scratch / "scripts")
     script = f"{SCRATCH}/scripts"
     jobs = [
@@ -216,6 +229,7 @@ def start_jobs(scratch: Path, mnist_dir: Path, pendigits_file: Path) -> PyodideR
         ("photos", "read_images.py", "photos", "photos.npz"),
         ("broken", "read_images.py", "broken", "broken.npz"),
         ("explain", "explain.py", "inputs.npz", "explain.npz", "models/trained-default.npz"),
+        ("segment", "segment.py", "numbers.npz", "segment.npz", "models/trained-default.npz"),
     ]
     listed = [
         {

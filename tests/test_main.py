@@ -118,3 +118,54 @@ def test_the_original_network_loads_checked_and_reads_the_same_image(weights_dir
     # The page's own network is still the one that recognises.
     assert worker.recognize_pixels(seven_canvas().tobytes(), 280, 280)["digit"] == 7
     assert len(worker.look_inside(image)["scores"]) == 11
+
+
+def number_pad(strokes, width: int = 560, height: int = 280) -> np.ndarray:
+    """Strokes given as fractions of the pad's height drawn by the page's pen:
+    (height, width, 4) uint8."""
+    pixels = [np.array(stroke, np.float32) * height for stroke in strokes]
+    return unipen.rasterize(pixels, width, unipen.BRUSH_FRACTION * height, height)
+
+
+def test_a_number_gives_its_digits_and_boxes(recognizer):
+    one = [(0.3, 0.2), (0.3, 0.8)]
+    seven = [[(x + 0.55, y) for x, y in stroke] for stroke in SEVEN]
+    zero = [(1.55, 0.2), (1.35, 0.35), (1.35, 0.65), (1.55, 0.8), (1.75, 0.65), (1.75, 0.35),
+            (1.55, 0.2)]  # fmt: skip
+    rgba = number_pad([one, *seven, zero], width=560)
+    result = recognizer.recognize_number_pixels(rgba.tobytes(), 560, 280)
+    assert result["state"] == "number" and result["number"] == "170"
+    assert result["verdict"] in ("digit", "unsure")
+    digits = result["digits"]
+    assert [d["digit"] for d in digits] == [1, 7, 0]
+    assert result["confidence"] == pytest.approx(np.prod([d["confidence"] for d in digits]))
+    lefts = [d["box"][0] for d in digits]
+    assert lefts == sorted(lefts)
+    for digit in digits:
+        left, top, right, bottom = digit["box"]
+        assert 0 <= left < right <= 1 and 0 <= top < bottom <= 1
+        assert digit["verdict"] in ("digit", "unsure") and len(digit["image"]) == 784
+        assert digit["runnerUp"] != digit["digit"]
+
+
+def test_one_digit_keeps_the_single_digit_result(recognizer):
+    rgba = seven_canvas()
+    single = recognizer.recognize_pixels(rgba.tobytes(), 280, 280)
+    result = recognizer.recognize_number_pixels(rgba.tobytes(), 280, 280)
+    assert {k: v for k, v in result.items() if k not in ("number", "digits")} == single
+    assert result["number"] == "7"
+    (digit,) = result["digits"]
+    assert digit["digit"] == 7 and digit["image"] == single["image"]
+    assert 0.2 < digit["box"][0] < digit["box"][2] < 0.8
+
+
+def test_an_empty_pad_is_an_empty_number(recognizer):
+    assert recognizer.recognize_number_pixels(bytes(560 * 280 * 4), 560, 280) == {"state": "empty"}
+
+
+def test_the_worker_reads_numbers(weights_dir):
+    worker = main.Worker()
+    data = (weights_dir / "default.npz").read_bytes()
+    worker.load_model(data, hashlib.sha256(data).hexdigest())
+    rgba = seven_canvas()
+    assert worker.recognize_number_pixels(rgba.tobytes(), 280, 280)["number"] == "7"

@@ -156,10 +156,14 @@ def fit_to_canvas(
     return [(s * scale + offset).astype(np.float32) for s in flipped]  # (n, 2)
 
 
-def rasterize(strokes: Sequence[np.ndarray], side_px: int, brush_px: float) -> np.ndarray:
+def rasterize(
+    strokes: Sequence[np.ndarray], side_px: int, brush_px: float, height_px: int | None = None
+) -> np.ndarray:
     """Draw canvas-coordinate strokes as the page's pad does: (side, side, 4) uint8 RGBA,
-    transparent background, opaque ink, round caps and joins ``brush_px`` wide."""
-    canvas = Image.new("RGBA", (side_px, side_px), (0, 0, 0, 0))
+    transparent background, opaque ink, round caps and joins ``brush_px`` wide; with
+    ``height_px``, a canvas ``side_px`` wide and ``height_px`` high: (height, side, 4)."""
+    size = (side_px, side_px if height_px is None else height_px)  # (width, height)
+    canvas = Image.new("RGBA", size, (0, 0, 0, 0))
     pen = ImageDraw.Draw(canvas)
     radius = brush_px / 2
     for stroke in strokes:
@@ -168,7 +172,7 @@ def rasterize(strokes: Sequence[np.ndarray], side_px: int, brush_px: float) -> n
             pen.line(points, fill=(0, 0, 0, 255), width=max(1, round(brush_px)), joint="curve")
         for x, y in points:  # round caps, and round joins wherever the line turns
             pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=(0, 0, 0, 255))
-    return np.asarray(canvas)  # (side, side, 4)
+    return np.asarray(canvas)  # (height, width, 4)
 
 
 def page_image(

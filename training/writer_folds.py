@@ -2,6 +2,7 @@
 
     python -m training.writer_folds --folds 5 [--epochs E] [--quick] [--out FILE]
     python -m training.writer_folds --refit weights/default.npz   # thresholds only
+    python -m training.writer_folds --seed 20240607 --keep-networks runs/folds  # as built
 
 For each fold, a network is trained with the shipped recipe (``training.recipe``) on MNIST
 and the pen digits of the other writers, exported, and run by the page's NumPy forward pass
@@ -16,12 +17,17 @@ writer's, the worst writer's; rejection rates; calibration error before and afte
 
 ``build_weights.py`` keeps the out-of-fold predictions beside the model file
 (``<preset>.folds.npz``); ``--refit`` fits the calibration again from them and rewrites the
-model file's calibration and its card, without training.
+model file's calibration and its card, without training. ``--keep-networks DIR`` keeps the
+fold networks themselves (``DIR/<preset>.fold<i>.npz``, their held-out writers in ``meta``),
+for evaluations that need a network which never saw the writers it reads
+(``tools.eval_numbers``); with the build's seed (``build_weights.SEED``) they are the
+networks the shipped calibration was fitted on.
 """
 
 import argparse
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -100,8 +106,13 @@ def run_folds(
     seed: int,
     negatives_per_fold: int = NEGATIVES_PER_FOLD,
     preset: str = "default",
+    keep_networks: Path | None = None,
 ) -> FoldPredictions:
-    """Train one network per fold and predict its held-out writers' digits and negatives."""
+    """Train one network per fold and predict its held-out writers' digits and negatives.
+
+    keep_networks : a folder to keep each fold's model file in (``<preset>.fold<i>.npz``,
+        ``meta`` naming the fold, its held-out writers and the seed), or None
+    """
     writers = np.array([d.writer for d in digits])
     collected: dict[str, list] = {key: [] for key in FoldPredictions.__dataclass_fields__}
     refused = dict.fromkeys(EVAL_FAMILIES, 0)
@@ -113,9 +124,15 @@ def run_folds(
         rng = np.random.default_rng(seed + fold)
         data = recipe.prepare(mnist_images, mnist_labels, train_digits, settings, rng)
         model, _ = recipe.train(preset, data, settings, epochs, rng)
+        meta = {"fold": fold, "folds": k, "held_out_writers": held_out.tolist(), "seed": seed}
         with tempfile.TemporaryDirectory() as folder:
-            export_model(model, Path(folder) / "fold.npz", {}, settings.storage)
+            export_model(model, Path(folder) / "fold.npz", meta, settings.storage)
             network = load_network(Path(folder) / "fold.npz")
+            if keep_networks is not None:
+                keep_networks.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(
+                    Path(folder) / "fold.npz", keep_networks / f"{preset}.fold{fold}.npz"
+                )
         upright, with_views = predict(network, pen_data.page_images(test_digits))
         negative_rng = np.random.default_rng(seed + NEGATIVE_SEED_OFFSET + fold)
         images, family_index, refused_by_family = negatives.negative_images(
@@ -279,9 +296,15 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seed", type=int, default=0, help="seed of the split and training")
     parser.add_argument("--out", type=Path, help="write the report as JSON here")
     parser.add_argument("--quick", action="store_true", help="smoke run: small subsets, 1 epoch")
+    parser.add_argument(
+        "--keep-networks", type=Path, help="keep each fold's model file in this folder"
+    )
     args = parser.parse_args(argv)
     if args.refit:
         return refit(args.refit)
+    from training.build import set_up  # seeds Keras, deterministic ops: as build_weights.py
+
+    set_up(args.seed)
     settings = recipe.PRESETS["default"]
     mnist = load_mnist(args.data_dir)
     images, labels = mnist.x_train, mnist.y_train
@@ -293,7 +316,15 @@ def main(argv: list[str] | None = None) -> dict:
         settings = recipe.quick_settings(settings)
         epochs, per_fold = 1, recipe.QUICK_NEGATIVES
     predictions = run_folds(
-        images, labels, digits, settings, args.folds, epochs, args.seed, per_fold
+        images,
+        labels,
+        digits,
+        settings,
+        args.folds,
+        epochs,
+        args.seed,
+        per_fold,
+        keep_networks=args.keep_networks,
     )
     fitted, report = fit_and_report(predictions)
     report["calibration"] = fitted.__dict__

@@ -6,6 +6,8 @@ functions of :class:`Worker` to the page; CPython tests call them directly.
   page) and the sha256 the site build recorded -> ``{state: "ready"}`` or ``{state:
   "error", message}``;
 * ``recognize_pixels(rgba, width, height)`` -- the pad's ImageData bytes (ink in alpha);
+* ``recognize_number_pixels(rgba, width, height)`` -- the same, read as a number of one or
+  more digits (``recognizer.segment``);
 * ``recognize_image(data)`` -- an uploaded, dropped or pasted image file's bytes;
 * ``look_inside(image)`` -- a result's 28x28 ``image`` bytes -> what the "look inside" panel
   draws (``recognizer.inside.look_inside``), asked for only while the panel is open;
@@ -16,17 +18,21 @@ functions of :class:`Worker` to the page; CPython tests call them directly.
 
 Results are plain dicts (PyScript hands them to the page as JS objects): ``{state: "result",
 verdict, digit, runnerUp, confidence, probs: number[10], image: bytes(784)}`` (see
-:meth:`Recognizer.classify`; uploads add ``region``), ``{state: "empty"}`` or ``{state:
-"error", message}``. Python errors never reach the page as tracebacks.
+:meth:`Recognizer.classify`; uploads add ``region``), ``{state: "number", number, verdict,
+confidence, digits: [...]}`` for several digits (see :meth:`Recognizer.recognize_number_pixels`),
+``{state: "empty"}`` or ``{state: "error", message}``. Python errors never reach the page as
+tracebacks.
 """
 
 import numpy as np
 
-from recognizer import inside, preprocess
+from recognizer import inside, preprocess, segment
 from recognizer.network import Network, load_network
 from recognizer.reader import DigitReader
 
 __all__ = ["Recognizer", "Worker"]
+
+VERDICT_ORDER = ("not_digit", "unsure", "digit")  # a number's verdict is its weakest digit's
 
 
 class Recognizer:
@@ -62,6 +68,54 @@ class Recognizer:
             return {"state": "empty"}
         return self.classify(image)
 
+    def recognize_number_pixels(self, rgba: bytes, width: int, height: int) -> dict:
+        """Read the pad's pixels (as :meth:`recognize_pixels`) as a number of one or more
+        digits, split where the ink allows (``recognizer.segment.read_number``).
+
+        One digit gives the result of :meth:`recognize_pixels` (the whole drawing read as
+        today), with ``number`` and ``digits`` added; several digits give
+        ``{state: "number", number, verdict, confidence, digits}``:
+
+        number : the digits left to right as a string, "?" for one read as not a digit
+        verdict : the weakest of the digits' verdicts ("not_digit" < "unsure" < "digit")
+        confidence : the product of the digits' confidences (all of them right)
+        digits : per digit, left to right, ``{digit, runnerUp, confidence, verdict, box,
+            image}``; box : [left, top, right, bottom] of its ink as fractions of the pad's
+            width and height; image : the 784 bytes the network read
+        A pad without ink gives ``{state: "empty"}``.
+        """
+        pixels = np.frombuffer(rgba, dtype=np.uint8).reshape(height, width, 4)
+        ink = preprocess.ink_from_rgba(pixels)  # (height, width) uint8
+        reading = segment.read_number(self.reader, ink)
+        if len(reading.digits) <= 1:
+            image = preprocess.mnist_from_ink(ink)  # (28, 28) uint8, as recognize_pixels
+            if image is None:
+                return {"state": "empty"}
+            single = self.classify(image)
+            box = _ink_box(ink)
+            digit = {key: single[key] for key in ("digit", "runnerUp", "confidence", "verdict")}
+            digit.update(box=_fractions(box, width, height), image=single["image"])
+            number = "?" if single["verdict"] == "not_digit" else str(single["digit"])
+            return {**single, "number": number, "digits": [digit]}
+        digits = [
+            {
+                "digit": found.verdict.digit,
+                "runnerUp": found.verdict.runner_up,
+                "confidence": found.verdict.confidence,
+                "verdict": found.verdict.kind,
+                "box": _fractions(found.box, width, height),
+                "image": found.image.tobytes(),
+            }
+            for found in reading.digits
+        ]
+        return {
+            "state": "number",
+            "number": reading.text,
+            "verdict": min((d["verdict"] for d in digits), key=VERDICT_ORDER.index),
+            "confidence": float(np.prod([d["confidence"] for d in digits])),
+            "digits": digits,
+        }
+
     def recognize_image(self, data: bytes) -> dict:
         """Classify an image file's bytes; unreadable input gives an error result. The result
         also has ``region``: [left, top, right, bottom] of the digit, fractions of the image."""
@@ -70,6 +124,19 @@ class Recognizer:
         except preprocess.ImageInputError as error:
             return {"state": "error", "message": str(error)}
         return {**self.classify(reading.digit), "region": list(reading.region)}
+
+
+def _fractions(box: tuple[int, int, int, int], width: int, height: int) -> list[float]:
+    """(left, top, right, bottom) pixels -> [left, top, right, bottom] fractions of the pad."""
+    left, top, right, bottom = box
+    return [left / width, top / height, right / width, bottom / height]
+
+
+def _ink_box(ink: np.ndarray) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of the pixels above the ink threshold of (H, W) uint8."""
+    inked = ink > preprocess.INK_THRESHOLD
+    rows, cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
+    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
 
 
 class Worker:
@@ -92,6 +159,10 @@ class Worker:
     def recognize_pixels(self, rgba: bytes, width: int, height: int) -> dict:
         """See :meth:`Recognizer.recognize_pixels`."""
         return self.recognizer.recognize_pixels(rgba, width, height)
+
+    def recognize_number_pixels(self, rgba: bytes, width: int, height: int) -> dict:
+        """See :meth:`Recognizer.recognize_number_pixels`."""
+        return self.recognizer.recognize_number_pixels(rgba, width, height)
 
     def recognize_image(self, data: bytes) -> dict:
         """See :meth:`Recognizer.recognize_image`."""

@@ -27,6 +27,9 @@ else:
     sync.recognize_pixels = lambda rgba, width, height: worker.recognize_pixels(
         rgba.to_bytes(), width, height
     )
+    sync.recognize_number_pixels = lambda rgba, width, height: worker.recognize_number_pixels(
+        rgba.to_bytes(), width, height
+    )
     sync.recognize_image = lambda data: worker.recognize_image(data.to_bytes())
     sync.look_inside = lambda image: worker.look_inside(image.to_bytes())
     sync.load_seed = lambda data, sha256: worker.load_seed(data.to_bytes(), sha256)

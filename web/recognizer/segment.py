@@ -1,0 +1,481 @@
+"""Read a number: split the pad's ink into digits, left to right, and read each one.
+
+The page hands Python the pad's pixels, not its strokes, so the digits are found in the ink
+image, with NumPy and Pillow only (there is no SciPy in the page):
+
+1. **A working copy.** The ink is reduced by block means so the drawing is about
+   :data:`WORK_HEIGHT` pixels high (:func:`reduce_ink`); the search runs on it.
+2. **Connected components** (8-connected) of its ink, from its horizontal runs: runs that
+   touch in neighbouring rows are joined by a vectorised union-find (:func:`components`).
+   The digit height is the median height of the tall ones.
+3. **Pieces.** Each component is a piece; specks (much smaller than a digit, or than two
+   pen widths: the pen's width is estimated from the ink's area and outline) join the piece
+   whose columns they lie in, or are dropped. Pieces are ordered by their centre.
+4. **Digits.** A digit is a run of consecutive pieces: one, or several that overlap or
+   touch (a 4, 5 or 7 drawn in two strokes, a crossed 7). Every candidate run is read by
+   the page's reader, through :func:`~recognizer.preprocess.mnist_from_ink` as a single
+   digit is, and dynamic programming keeps the split whose digits are together most
+   probable: the sum of the log of each digit's calibrated confidence (the "not a digit"
+   class takes its share from it), less a penalty for a digit much shorter than the
+   number's others or much wider than a digit.
+5. **Touching digits.** A component read with little confidence, or wider than a digit
+   usually is, may hold several digits: it is cut into vertical slices every
+   :data:`GRID` digit heights and step 4 runs again, the slices now pieces, each cut
+   costing :data:`CUT_COST`; the classifier decides whether and where it splits. (Not a
+   component barely taller than the pen, a dot, nor one wider than :data:`MAX_CHAIN`
+   digits, a line or a zigzag: those are read whole.)
+6. **The digits** chosen are cut out of the full-resolution ink and read there, as the page
+   reads a single digit.
+
+Coordinates are pixels: x (column) to the right, y (row) down; boxes are (left, top, right,
+bottom), right and bottom exclusive.
+"""
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from . import preprocess
+from .decision import N_DIGITS, Verdict, decide
+from .network import Network
+from .reader import DigitReader
+
+__all__ = [
+    "Components",
+    "FoundDigit",
+    "NumberReading",
+    "components",
+    "read_number",
+    "reduce_ink",
+    "split_digits",
+]
+
+WORK_HEIGHT = 48  # the working copy is reduced until the drawing is about this high, px
+TALL = 0.45  # components at least this share of the tallest set the digit height
+SPECK = 0.25  # components smaller than this many digit heights both ways are specks, ...
+SPECK_PENS = 2.0  # ... and those smaller than this many pen widths (dots, ticks)
+MAX_WIDTH = 1.25  # widest run of pieces tried as one digit, in digit heights
+MAX_GAP = 0.05  # widest gap between the pieces of one digit, in digit heights
+SHORT = 0.6  # digits shorter than this many digit heights are penalised ...
+SHORT_WEIGHT = 4.0  # ... by this times the log of how much shorter they are
+WIDE = 0.95  # digits wider than this many digit heights are penalised ...
+WIDE_WEIGHT = 1.0  # ... by this per digit height of extra width
+MIN_CONFIDENCE = 1e-6  # floor under a confidence before its log
+CUT_FROM = 0.55  # components wider than this many digit heights are cut into slices ...
+SURE = 0.9  # ... when read whole with less confidence than this ...
+SPLIT_WIDE = 1.0  # ... or when wider than this many digit heights, ...
+SLICE_PENS = 2.5  # ... if at least this many pen widths high ...
+MAX_CHAIN = 4.5  # ... and at most this many digit heights wide (not a line or a zigzag)
+MAX_SLICES = 20  # fewer slices than this per component
+GRID = 0.15  # slices this many digit heights wide ...
+MIN_PIECE = 0.12  # ... none narrower than this many digit heights ...
+PEN_PIECE = 1.0  # ... nor than this many pen widths (no digit is narrower than the pen)
+PEN_OUTLINE = 1.12  # the outline's estimate of the pen width falls short by this factor
+CUT_COST = 0.3  # what a cut through a component costs, log-probability
+
+
+@dataclass(frozen=True)
+class Components:
+    """The 8-connected components of a mask.
+
+    labels : (H, W) int32, 0 for background, k + 1 for the pixels of component k
+    boxes : (n, 4) int64 left, top, right, bottom of each component
+    areas : (n,) int64 pixels of each component
+    """
+
+    labels: np.ndarray
+    boxes: np.ndarray
+    areas: np.ndarray
+
+
+@dataclass(frozen=True)
+class FoundDigit:
+    """One digit of a number.
+
+    box : (left, top, right, bottom) of its ink, pixels of the input
+    ink : (bottom - top, right - left) uint8, its ink alone (its neighbours' removed)
+    image : (28, 28) uint8, what the network read (``preprocess.mnist_from_ink`` of ``ink``)
+    verdict : the page's reading of ``image`` (``recognizer.decision.Verdict``)
+    """
+
+    box: tuple[int, int, int, int]
+    ink: np.ndarray
+    image: np.ndarray
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class NumberReading:
+    """A drawing read as a number.
+
+    digits : its digits, left to right (none for a drawing without ink)
+    text : the digits as a string, "?" for a digit read as not a digit
+    """
+
+    digits: list[FoundDigit]
+    text: str
+
+
+def reduce_ink(ink: np.ndarray, factor: int) -> tuple[np.ndarray, np.ndarray]:
+    """Block-reduce ink by an integer factor, the edges padded with background.
+
+    ink : (H, W) uint8 -> (ceil(H / f), ceil(W / f)) uint8 block means, and the same shape
+    bool: the blocks whose mean is ink (above ``preprocess.INK_THRESHOLD``)
+    """
+    if factor == 1:
+        return ink, ink > preprocess.INK_THRESHOLD
+    height, width = ink.shape
+    size = (-(-width // factor) * factor, -(-height // factor) * factor)  # padded (W, H)
+    padded = Image.new("L", size)
+    padded.paste(Image.fromarray(ink))
+    means = np.asarray(padded.reduce(factor), dtype=np.uint8)  # (h, w)
+    return means, means > preprocess.INK_THRESHOLD
+
+
+def components(mask: np.ndarray) -> Components:
+    """Label the 8-connected components of ``mask``: (H, W) bool.
+
+    Each row's ink is taken as runs of pixels; a run joins the runs of the next row that
+    touch it, sideways or diagonally, by union-find over all touching pairs at once
+    (min-label hooking, then pointer jumping until every run points at its root).
+    Components are numbered in the order of their first pixel, row by row.
+    """
+    height, width = mask.shape
+    edges = np.diff(mask.astype(np.int8), axis=1, prepend=0, append=0)  # (H, W + 1)
+    rows, starts = np.nonzero(edges == 1)  # (R,) each run's row and first column
+    ends = np.nonzero(edges == -1)[1]  # (R,) one past each run's last column
+    count = len(starts)
+    labels = np.zeros(height * width, np.int32)
+    if count == 0:
+        return Components(labels.reshape(height, width), np.zeros((0, 4), np.int64),
+                          np.zeros(0, np.int64))  # fmt: skip
+    # Runs as keys row * stride + column are sorted: the runs of row r + 1 that touch run a
+    # (start <= end_a and end >= start_a) are a contiguous range [first, stop).
+    stride = width + 2
+    below = (rows + 1) * stride  # (R,)
+    first = np.searchsorted(rows * stride + ends, below + starts, side="left")  # (R,)
+    stop = np.searchsorted(rows * stride + starts, below + ends, side="right")  # (R,)
+    per_run = np.maximum(stop - first, 0)  # (R,)
+    upper = np.repeat(np.arange(count), per_run)  # (P,) touching pairs (upper, lower)
+    offsets = np.arange(len(upper)) - np.repeat(np.cumsum(per_run) - per_run, per_run)
+    lower = np.repeat(first, per_run) + offsets  # (P,)
+
+    parent = np.arange(count)  # (R,) a root for every run after each pass
+    while True:
+        up, low = parent[upper], parent[lower]  # (P,) each pair's roots
+        if np.array_equal(up, low):
+            break
+        smaller = np.minimum(up, low)
+        np.minimum.at(parent, up, smaller)  # each root hooks onto the least root it touches
+        np.minimum.at(parent, low, smaller)
+        while True:  # pointer jumping; parent[i] <= i, so it ends
+            grand = parent[parent]
+            if np.array_equal(grand, parent):
+                break
+            parent = grand
+    roots, component = np.unique(parent, return_inverse=True)  # (n,), (R,) in 0..n-1
+    run_of_pixel = np.repeat(np.arange(count), ends - starts)  # ink pixels, row by row
+    labels[np.flatnonzero(mask)] = component[run_of_pixel] + 1
+    n = len(roots)
+    boxes = np.empty((n, 4), np.int64)
+    boxes[:, :2] = np.iinfo(np.int64).max
+    boxes[:, 2:] = -1
+    np.minimum.at(boxes[:, 0], component, starts)
+    np.minimum.at(boxes[:, 1], component, rows)
+    np.maximum.at(boxes[:, 2], component, ends)
+    np.maximum.at(boxes[:, 3], component, rows + 1)
+    areas = np.bincount(component, weights=ends - starts, minlength=n).astype(np.int64)
+    return Components(labels.reshape(height, width), boxes, areas)
+
+
+def split_digits(ink: np.ndarray, reader: DigitReader) -> list[FoundDigit]:
+    """The digits of a drawing, left to right (see the module docstring).
+
+    ink : (H, W) uint8, 0 = background, 255 = full ink (``preprocess.ink_from_rgba``)
+    reader : reads the candidate digits; its confidence chooses between splits
+    returns : one FoundDigit per digit; none for a drawing without ink
+    Raises ValueError for an array that is not 2-D uint8.
+    """
+    ink = np.asarray(ink)
+    if ink.ndim != 2 or ink.dtype != np.uint8:
+        raise ValueError(f"expected (H, W) uint8 ink, got {ink.dtype} {ink.shape}")
+    rows = np.flatnonzero((ink > preprocess.INK_THRESHOLD).any(axis=1))
+    if rows.size == 0:
+        return []
+    factor = max(1, int(rows[-1] + 1 - rows[0]) // WORK_HEIGHT)
+    work, mask = reduce_ink(ink, factor)  # (h, w) uint8, bool
+    found = components(mask)
+    if len(found.areas) == 0:  # ink too faint to survive the reduction: read it whole
+        return _whole(ink, reader)
+    search = _Search(work, found, reader)
+    pieces = search.pieces(set())
+    spans, scores, candidates = search.score(pieces)
+    height = search.height
+    doubtful = {
+        pieces[i].source
+        for (i, j), score, candidate in zip(spans, scores, candidates, strict=True)
+        if j == i + 1
+        and candidate.width > CUT_FROM * height
+        and candidate.height >= SLICE_PENS * search.pen
+        and (score < np.log(SURE) or candidate.width > SPLIT_WIDE * height)
+        and candidate.width <= MAX_CHAIN * height
+    }
+    if doubtful:
+        pieces = search.pieces(doubtful)
+        spans, scores, candidates = search.score(pieces)
+    chosen = [candidates[k] for k in _best_path(spans, scores, len(pieces))]
+    chosen = [c for c in chosen if c.image is not None]
+    if factor == 1:
+        return [c.found(search.verdict(c)) for c in chosen]
+    full = [c.full_size(ink, factor) for c in chosen]
+    full = [c for c in full if c.image is not None]
+    if not full:
+        return []
+    verdicts = reader.read(np.stack([c.image for c in full]))
+    return [c.found(v) for c, v in zip(full, verdicts, strict=True)]
+
+
+def read_number(network_or_reader: Network | DigitReader, ink: np.ndarray) -> NumberReading:
+    """Split ``ink`` (H, W) uint8 into digits and read them (:func:`split_digits`)."""
+    reader = network_or_reader
+    if not isinstance(reader, DigitReader):
+        reader = DigitReader(reader)
+    digits = split_digits(ink, reader)
+    text = "".join("?" if d.verdict.kind == "not_digit" else str(d.verdict.digit) for d in digits)
+    return NumberReading(digits, text)
+
+
+def _whole(ink: np.ndarray, reader: DigitReader) -> list[FoundDigit]:
+    """The whole drawing as one digit (H, W) uint8 -> [] or [FoundDigit]."""
+    rows = np.flatnonzero((ink > preprocess.INK_THRESHOLD).any(axis=1))
+    cols = np.flatnonzero((ink > preprocess.INK_THRESHOLD).any(axis=0))
+    box = (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
+    own = ink[box[1] : box[3], box[0] : box[2]]
+    image = preprocess.mnist_from_ink(own)
+    return [] if image is None else [FoundDigit(box, own, image, reader.read(image[None])[0])]
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """Part of the drawing: the working copy's pixels labelled ``atoms``.
+
+    box : its (left, top, right, bottom), working pixels
+    source : the component it comes from
+    cut : whether it was cut from the piece on its left (the same component)
+    """
+
+    atoms: tuple[int, ...]
+    box: tuple[int, int, int, int]
+    source: int
+    cut: bool = False
+
+    @property
+    def centre(self) -> float:
+        return (self.box[0] + self.box[2]) / 2
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A run of pieces read as one digit: its box, its mask, its ink alone (uint8, the
+    box's shape) and its 28x28 image (None when no ink is above the threshold)."""
+
+    box: tuple[int, int, int, int]
+    mask: np.ndarray
+    ink: np.ndarray
+    image: np.ndarray | None
+
+    @property
+    def key(self) -> bytes:
+        """The same pixels give the same key."""
+        return np.array(self.box, np.int64).tobytes() + np.packbits(self.mask).tobytes()
+
+    @property
+    def width(self) -> int:
+        return self.box[2] - self.box[0]
+
+    @property
+    def height(self) -> int:
+        return self.box[3] - self.box[1]
+
+    @classmethod
+    def of(cls, labels: np.ndarray, ink: np.ndarray, pieces: list[_Piece]) -> "_Candidate":
+        """The pieces' pixels of the working copy: labels (h, w) int32, ink (h, w) uint8."""
+        left = min(p.box[0] for p in pieces)
+        top = min(p.box[1] for p in pieces)
+        right = max(p.box[2] for p in pieces)
+        bottom = max(p.box[3] for p in pieces)
+        chosen = np.zeros(int(labels.max()) + 1, bool)  # atom -> in this candidate
+        chosen[[a for p in pieces for a in p.atoms]] = True
+        mask = chosen[labels[top:bottom, left:right]]  # (bh, bw)
+        own = np.where(mask, ink[top:bottom, left:right], 0).astype(np.uint8)  # (bh, bw)
+        return cls((left, top, right, bottom), mask, own, preprocess.mnist_from_ink(own))
+
+    def full_size(self, ink: np.ndarray, factor: int) -> "_Candidate":
+        """The same candidate cut out of the full-resolution ink (H, W) uint8: the ink in
+        the blocks of its mask, trimmed to its box."""
+        left, top, right, bottom = (v * factor for v in self.box)
+        bottom, right = min(bottom, ink.shape[0]), min(right, ink.shape[1])
+        blocks = np.repeat(np.repeat(self.mask, factor, axis=0), factor, axis=1)  # (f bh, f bw)
+        own = np.where(blocks[: bottom - top, : right - left], ink[top:bottom, left:right], 0)
+        inked = own > preprocess.INK_THRESHOLD  # (bottom - top, right - left)
+        ys, xs = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
+        if ys.size == 0:
+            return _Candidate(self.box, self.mask, self.ink, None)
+        own = own[ys[0] : ys[-1] + 1, xs[0] : xs[-1] + 1].astype(np.uint8)
+        box = (left + int(xs[0]), top + int(ys[0]), left + int(xs[-1]) + 1, top + int(ys[-1]) + 1)
+        return _Candidate(box, own > 0, own, preprocess.mnist_from_ink(own))
+
+    def found(self, verdict: Verdict) -> FoundDigit:
+        return FoundDigit(self.box, self.ink, self.image, verdict)
+
+
+class _Search:
+    """The working copy's components, the pieces made of them, and the candidate digits
+    read so far (each set of pixels read once)."""
+
+    def __init__(self, work: np.ndarray, found: Components, reader: DigitReader):
+        self.work, self.found, self.reader = work, found, reader
+        self.pen = _pen_width(found.labels > 0)
+        boxes = found.boxes
+        sides = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])  # (n,)
+        heights = (boxes[:, 3] - boxes[:, 1])[sides >= SPECK_PENS * self.pen]  # (m,)
+        heights = heights if heights.size else boxes[:, 3] - boxes[:, 1]
+        self.height = float(np.median(heights[heights >= TALL * heights.max()]))
+        self.labels = found.labels
+        self.probs: dict[bytes, np.ndarray] = {}  # candidate key -> (C,) calibrated
+
+    def pieces(self, cut: set[int]) -> list[_Piece]:
+        """The pieces, ordered by centre: the components, those in ``cut`` sliced (their
+        slices relabelled after the last component, in ``self.labels``); specks joined to
+        the piece whose columns they lie in (the nearest one), or dropped."""
+        boxes, height = self.found.boxes, self.height
+        labels = self.found.labels.copy()  # (h, w)
+        sizes = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])  # (n,)
+        next_atom = len(boxes) + 1
+        pieces: list[_Piece] = []
+        specks = []
+        for k, (left, top, right, bottom) in enumerate(boxes.tolist()):
+            if sizes[k] < max(SPECK * height, SPECK_PENS * self.pen):
+                specks.append(k)
+                continue
+            if k not in cut:
+                pieces.append(_Piece((k + 1,), (left, top, right, bottom), k))
+                continue
+            own = labels[top:bottom, left:right] == k + 1  # (bh, bw)
+            edges = [0, *self._cut_columns(right - left), right - left]
+            for a, b in itertools.pairwise(edges):
+                inside = np.zeros(own.shape, bool)  # (bh, bw)
+                inside[:, a:b] = own[:, a:b]
+                ys = np.flatnonzero(inside.any(axis=1))
+                if ys.size == 0:
+                    continue
+                xs = np.flatnonzero(inside.any(axis=0))
+                labels[top:bottom, left:right][inside] = next_atom
+                box = (left + int(xs[0]), top + int(ys[0]), left + int(xs[-1]) + 1,
+                       top + int(ys[-1]) + 1)  # fmt: skip
+                pieces.append(_Piece((next_atom,), box, k, cut=a > 0))
+                next_atom += 1
+        self.labels = labels
+        if not pieces:  # nothing but specks: read them together
+            box = (*boxes[:, :2].min(axis=0).tolist(), *boxes[:, 2:].max(axis=0).tolist())
+            return [_Piece(tuple(k + 1 for k in specks), tuple(box), 0)]
+        pieces.sort(key=lambda p: p.centre)
+        centres = np.array([p.centre for p in pieces])  # (m,)
+        for k in specks:
+            left, top, right, bottom = boxes[k].tolist()
+            nearest = int(np.argmin(np.abs(centres - (left + right) / 2)))
+            piece = pieces[nearest]
+            if piece.box[0] <= (left + right) / 2 < piece.box[2]:
+                box = (min(piece.box[0], left), min(piece.box[1], top),
+                       max(piece.box[2], right), max(piece.box[3], bottom))  # fmt: skip
+                pieces[nearest] = _Piece((*piece.atoms, k + 1), box, piece.source, piece.cut)
+        return pieces
+
+    def _cut_columns(self, width: int) -> list[int]:
+        """Columns of the vertical cuts through a component ``width`` pixels wide: every
+        GRID digit heights (fewer than MAX_SLICES slices), keeping MIN_PIECE digit heights
+        and PEN_PIECE pen widths from its sides."""
+        margin = max(1, round(MIN_PIECE * self.height), round(PEN_PIECE * self.pen))
+        step = max(1, round(GRID * self.height), -(-(width - 2 * margin) // MAX_SLICES))
+        return list(range(margin, width - margin + 1, step))
+
+    def score(self, pieces: list[_Piece]):
+        """The runs of ``pieces`` worth reading as one digit, their candidates and scores:
+        the log of the candidate's confidence, less its penalties (-inf: nothing to read).
+        -> spans [(i, j)], (S,) float64, candidates"""
+        spans = _spans(pieces, self.height)
+        candidates = [_Candidate.of(self.labels, self.work, pieces[i:j]) for i, j in spans]
+        new = {c.key: c.image for c in candidates if c.image is not None}
+        new = {key: image for key, image in new.items() if key not in self.probs}
+        if new:
+            probs = self.reader.probabilities(np.stack(list(new.values())))  # (M, C)
+            self.probs.update(zip(new, probs, strict=True))
+        scores = np.full(len(spans), -np.inf)
+        for k, ((i, _), candidate) in enumerate(zip(spans, candidates, strict=True)):
+            if candidate.image is None:
+                continue
+            confidence = float(self.probs[candidate.key][:N_DIGITS].max())
+            short = min(1.0, candidate.height / (SHORT * self.height))
+            wide = max(0.0, candidate.width / self.height - WIDE)
+            scores[k] = (
+                np.log(max(confidence, MIN_CONFIDENCE))
+                + SHORT_WEIGHT * np.log(short)
+                - WIDE_WEIGHT * wide
+                - CUT_COST * pieces[i].cut
+            )
+        return spans, scores, candidates
+
+    def verdict(self, candidate: _Candidate) -> Verdict:
+        return decide(self.probs[candidate.key], self.reader.calibration)
+
+
+def _pen_width(mask: np.ndarray) -> float:
+    """The pen's width, pixels, from the ink's area and outline (a stroke of width w and
+    length l has an area of w l and an outline about 2 l long). mask : (h, w) bool."""
+    ink = mask.astype(np.int8)  # (h, w)
+    across = np.abs(np.diff(ink, axis=1, prepend=0, append=0)).sum()
+    down = np.abs(np.diff(ink, axis=0, prepend=0, append=0)).sum()
+    return PEN_OUTLINE * 2.0 * float(ink.sum()) / max(float(across + down), 1.0)
+
+
+def _spans(pieces: list[_Piece], height: float) -> list[tuple[int, int]]:
+    """The runs of pieces [i, j) worth reading as one digit, sorted: each piece alone, each
+    sliced component whole again, and consecutive pieces at most MAX_WIDTH digit heights
+    wide with no gap of more than MAX_GAP digit heights between them."""
+    spans = set()
+    for i in range(len(pieces)):
+        spans.add((i, i + 1))
+        left, right = pieces[i].box[0], pieces[i].box[2]
+        for j in range(i + 1, len(pieces)):
+            piece = pieces[j]
+            if piece.box[0] - right > MAX_GAP * height:
+                break
+            left, right = min(left, piece.box[0]), max(right, piece.box[2])
+            if right - left > MAX_WIDTH * height:
+                break
+            spans.add((i, j + 1))
+    sources = [p.source for p in pieces]
+    for source in set(sources):
+        first = sources.index(source)
+        spans.add((first, len(sources) - sources[::-1].index(source)))
+    return sorted(spans)
+
+
+def _best_path(spans: list[tuple[int, int]], scores: np.ndarray, count: int) -> list[int]:
+    """The spans that cover pieces 0..count-1 once each, in order, with the highest total
+    score: their indices, left to right. spans : sorted (i, j) piece ranges."""
+    best = np.full(count + 1, -np.inf)  # best[j]: the best total over pieces 0..j-1
+    best[0] = 0.0
+    back = np.full(count + 1, -1)
+    for k, (i, j) in enumerate(spans):  # every span ending at i came before this one
+        total = best[i] + scores[k]
+        if back[j] < 0 or total > best[j]:
+            best[j], back[j] = total, k
+    path, end = [], count
+    while end > 0:
+        k = int(back[end])
+        path.append(k)
+        end = spans[k][0]
+    return path[::-1]
