@@ -20,8 +20,9 @@ writer's, the worst writer's; rejection rates; calibration error before and afte
 model file's calibration and its card, without training. ``--keep-networks DIR`` keeps the
 fold networks themselves (``DIR/<preset>.fold<i>.npz``, their held-out writers in ``meta``),
 for evaluations that need a network which never saw the writers it reads
-(``tools.eval_numbers``); with the build's seed (``build_weights.SEED``) they are the
-networks the shipped calibration was fitted on.
+(``tools.eval_numbers``). With the build's seed (``build_weights.SEED``) they have the
+build's recipe, writer split and seeds; retrained on another machine they come out close to,
+not bit for bit, the networks the shipped calibration was fitted on.
 """
 
 import argparse
