@@ -42,24 +42,21 @@ export class LoadingScreen {
     if (!this.loading) return;
     let received = 0;
     let total = 0;
-    let current = null;
+    const complete = []; // the steps download together: a later one may finish first
     for (const step of DOWNLOADS) {
       const { received: got, total: all } = progress[step] ?? { received: 0, total: 0 };
       received += got;
       total += all;
       this.steps[step].querySelector(".step-bytes").textContent =
         ` ${megabytes(got)} of ${megabytes(all)} MB`;
-      if (current === null && got < all) current = step;
+      if (got >= all) complete.push(step);
     }
     this.progress.max = total;
     this.progress.value = received;
     Object.assign(this.panel.dataset, { received, total });
     this.text.textContent = `Downloading… ${megabytes(received)} of ${megabytes(total)} MB`;
-    this.#mark(current ?? "python");
-    for (const step of DOWNLOADS) {
-      const { received: got, total: all } = progress[step] ?? { received: 0, total: 0 };
-      if (got >= all) this.steps[step].classList.add("done"); // the steps download together
-    }
+    this.#mark(DOWNLOADS.find((step) => !complete.includes(step)) ?? "python");
+    for (const step of complete) this.steps[step].classList.add("done");
   }
 
   /** The downloads are in: Python is starting in its worker (no bytes to count). */
