@@ -99,6 +99,7 @@ export class Recognition {
       return;
     }
     pad.clear(); // the result now describes the image; Undo brings the drawing back
+    pad.flush(); // and the pad shows it cleared now, not at the next frame
     this.#cancelScheduled();
     view.busy("Reading the image…", pad.version);
     await this.#display(this.python.recognizeImage(bytes), true, URL.createObjectURL(file));
