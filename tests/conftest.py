@@ -10,6 +10,7 @@ Paths come from ``tools.paths`` (an environment variable, else ``../shared``); t
 tests call directly are in ``support.py``.
 """
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -114,6 +115,19 @@ def pyodide_jobs(tmp_path_factory, mnist_dir, pendigits_file):
     run = start_jobs(tmp_path_factory.mktemp("pyodide"), mnist_dir, pendigits_file)
     yield run
     run.started.stop()
+
+
+@pytest.fixture(scope="session")
+def quick_builds(tmp_path_factory, mnist_dir, pendigits_file):
+    """``build_weights.py --quick`` of each preset, running in the background (started
+    early: see EARLY; the tests that use it run last: see LATE)."""
+    from quick_builds import QuickBuilds
+
+    if importlib.util.find_spec("tensorflow") is None:
+        pytest.skip("TensorFlow is not installed (the training extra)")
+    builds = QuickBuilds(tmp_path_factory.mktemp("quick-builds"), mnist_dir, pendigits_file)
+    yield builds
+    builds.stop()
 
 
 @pytest.fixture(scope="session")
@@ -227,10 +241,17 @@ def desktop_page(browser, site_url):
 
 
 # What starts early, in this order, when a selected test uses it: work that mostly waits (a
-# page's start, Pyodide in Node) runs while other tests run. It starts with the first test
-# that takes the browser or one of these, not before: the tests before it (NumPy, TensorFlow)
-# keep both cores.
-EARLY = ("pyodide_memory", "pyodide_jobs", "desktop_page", "started_page")
+# page's start, Pyodide in Node) or can wait (the quick builds, at a low priority) runs while
+# other tests run. It starts with the first test that takes the browser or one of these, not
+# before: the tests before it (NumPy, TensorFlow) keep both cores.
+EARLY = ("pyodide_memory", "pyodide_jobs", "desktop_page", "started_page", "quick_builds")
+# The tests that use these run last, so that what they wait for has had the session to run.
+LATE = ("quick_builds",)
+
+
+def pytest_collection_modifyitems(items):
+    """Put the tests that use LATE fixtures last (in their own order)."""
+    items.sort(key=lambda item: bool(set(LATE) & set(getattr(item, "fixturenames", ()))))
 
 
 @pytest.fixture(scope="session")

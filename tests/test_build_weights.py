@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+from quick_builds import PRESETS
 
 pytest.importorskip("tensorflow")
 
@@ -44,14 +45,11 @@ def test_help_documents_the_options():
         assert option in text
 
 
-@pytest.mark.parametrize("preset", ["default", "seed"])
-def test_quick_run_writes_weights_and_card(preset, tmp_path, mnist_dir, pendigits_file):
-    diagram = tmp_path / "reliability.png"
-    run_build(
-        *("--preset", preset, "--quick", "--out", str(tmp_path), "--data-dir", str(mnist_dir)),
-        *("--pen-file", str(pendigits_file), "--diagram", str(diagram)),
-    )
-    weights, card_path = tmp_path / f"{preset}.npz", tmp_path / f"{preset}.json"
+@pytest.mark.parametrize("preset", PRESETS)
+def test_quick_run_writes_weights_and_card(preset, quick_builds, mnist_dir):
+    out = quick_builds.result(preset)
+    diagram = out / "reliability.png"
+    weights, card_path = out / f"{preset}.npz", out / f"{preset}.json"
     card = json.loads(card_path.read_text())
     network = load_network(weights)
     assert card["file_sha256"] == hashlib.sha256(weights.read_bytes()).hexdigest()

@@ -21,8 +21,8 @@ from tools.serve import HEADERS_FILE, SiteHandler, read_header_rules
 pytestmark = pytest.mark.browser
 
 WASM = "pyodide/pyodide.asm.wasm"
-STALL_S = 3  # the page's stall limit in these tests
-PIECE = 256 * 1024  # bytes sent at a time
+STALL_S = 2  # the page's stall limit in these tests
+PIECE = 512 * 1024  # bytes sent at a time
 PAUSE_S = 0.25  # between pieces: the file takes longer than STALL_S, and flows throughout
 SENT_BEFORE_STALL = 3_000_000  # bytes of the file a dead line sends before going quiet
 LOADING = "document.documentElement.dataset.appState === 'loading'"
