@@ -34,6 +34,7 @@ from tools.serve import start_server
 RESULTS = REPO_ROOT / "bench" / "results.json"
 README = REPO_ROOT / "README.md"
 LATENCY_DIGITS = 36
+LATENCY_NUMBERS = 30
 LOOK_INSIDE_DIGITS = 30
 
 
@@ -109,6 +110,14 @@ def _page_parts(args, scratch: Path) -> dict:
                 pen_file,
                 LATENCY_DIGITS,
                 page.THROTTLE,
+            ),
+            "numbers": _part(
+                "latency of 6-digit numbers",
+                page.number_latency,
+                base,
+                args.chromium,
+                pen_file,
+                LATENCY_NUMBERS,
             ),
         }
         phone_photo = photos.big_photo_jpeg(pen_file, photos.PHONE_SIZE)

@@ -24,17 +24,25 @@ import numpy as np
 
 from bench.site import FLOOR_DIR
 from bench.stats import ratio, summary, tail
-from tools import unipen
+from tools import numbers, unipen
 from tools.eval_strokes import (
     CHROMIUM_ARGS,
     RESULT,
     SETTLED,
     answered_after,
     draw_with_events,
-    pad_side,
+    on_pad,
+    pad_size,
 )
 
-__all__ = ["big_photo", "latency", "look_inside", "main_thread", "startup_and_bytes"]
+__all__ = [
+    "big_photo",
+    "latency",
+    "look_inside",
+    "main_thread",
+    "number_latency",
+    "startup_and_bytes",
+]
 
 READY_TIMEOUT_MS = 300_000
 THROTTLE = 4  # CPU slowdown for the main-thread figures
@@ -58,6 +66,7 @@ OFFLINE_SAVED = "document.documentElement.dataset.offline === 'saved'"
 TASKS_SINCE = "(since) => window.__longTasks.filter(([start]) => start >= since)"
 MOUSE_DIGITS = 6  # pen digits drawn with the mouse while the main thread is watched
 WARM_UP_DIGITS = 2  # drawn before each timed series, not counted
+NUMBER_SEED = 6  # of the numbers drawn for the number latency
 # Records when #inside (the look-inside panel) first shows each drawing version, page clock.
 WATCH_INSIDE_JS = """() => {
   window.__insideAt = {};
@@ -195,15 +204,40 @@ def latency(base_url: str, chromium: str, pen_file: Path, count: int, rate: floa
     order = np.random.default_rng(1).permutation(len(digits))[:count]
     samples = {"dom": [], "frame": []}
     with _ready_page(chromium, base_url, rate) as page:
-        side = pad_side(page)
+        size = pad_size(page)
         for index in order:
-            strokes = unipen.fit_to_canvas(digits[index].strokes, side)
+            strokes = on_pad(digits[index].strokes, size)
             got = draw_with_events(page, strokes, frame=True)
             samples["dom"].append(got["upToDomMs"])
             samples["frame"].append(got["upToFrameMs"])
     return {
         "digits": len(order),
         "cpu_slowdown": rate,
+        "pointer_up_to_dom_ms": summary(samples["dom"]),
+        "pointer_up_to_frame_ms": summary(samples["frame"]),
+    }
+
+
+def number_latency(base_url: str, chromium: str, pen_file: Path, count: int) -> dict:
+    """Pointer-up -> result latency (ms) over ``count`` 6-digit numbers of pen digits
+    (``tools.numbers``: one writer each, some digits touching) drawn in the app, no CPU
+    slowdown; and how many the page read as the number written (the shipped network
+    was trained on these writers: a check that the page reads them, not an accuracy)."""
+    digits = unipen.load_pendigits(pen_file)
+    samples = {"dom": [], "frame": []}
+    read_right = 0
+    with _ready_page(chromium, base_url) as page:
+        width, height = pad_size(page)
+        pad = numbers.Pad(round(width), round(height))
+        for number in numbers.generate_numbers(digits, count, NUMBER_SEED, pad, (6,)):
+            got = draw_with_events(page, number.strokes, frame=True)
+            samples["dom"].append(got["upToDomMs"])
+            samples["frame"].append(got["upToFrameMs"])
+            read_right += got.get("number") == number.text
+    return {
+        "numbers": count,
+        "digits_each": 6,
+        "read_as_written": read_right / count,
         "pointer_up_to_dom_ms": summary(samples["dom"]),
         "pointer_up_to_frame_ms": summary(samples["frame"]),
     }
@@ -246,11 +280,11 @@ def main_thread(base_url: str, chromium: str, pen_file: Path, photo: bytes) -> d
         file.write_bytes(photo)
         ready = page.evaluate("window.__benchState.at")
         figures = {"cpu_slowdown": THROTTLE, "startup": {"ready_ms": ready, **_tasks(page, 0)}}
-        side = pad_side(page)
+        size = pad_size(page)
         since = page.evaluate("performance.now()")
         for index in chosen:
             page.keyboard.press("Escape")  # clears the pad
-            _draw_with_mouse(page, unipen.fit_to_canvas(digits[index].strokes, side))
+            _draw_with_mouse(page, on_pad(digits[index].strokes, size))
         page.wait_for_function(SETTLED, timeout=READY_TIMEOUT_MS)  # the last digit is read
         figures["drawing"] = {"digits": len(chosen), **_tasks(page, since)}
         before = page.evaluate(RESULT)["seq"]
@@ -290,11 +324,11 @@ def big_photo(base_url: str, chromium: str, photo: bytes, runs: int = 3) -> dict
     }
 
 
-def _pen_strokes(pen_file: Path, count: int, seed: int, side: float) -> list:
-    """``count`` pen digits (a fixed random choice), fitted to a pad of ``side`` CSS px."""
+def _pen_strokes(pen_file: Path, count: int, seed: int, size: tuple[float, float]) -> list:
+    """``count`` pen digits (a fixed random choice), drawn on a pad of ``size`` CSS px."""
     digits = unipen.load_pendigits(pen_file)
     chosen = np.random.default_rng(seed).permutation(len(digits))[:count]
-    return [unipen.fit_to_canvas(digits[index].strokes, side) for index in chosen]
+    return [on_pad(digits[index].strokes, size) for index in chosen]
 
 
 def _panel_series(page, strokes: list, panel_open: bool) -> dict:
@@ -330,9 +364,9 @@ def look_inside(base_url: str, chromium: str, pen_file: Path, count: int) -> dic
     figures: dict = {"digits": count, "cpu_slowdown": 1}
     with _ready_page(chromium, base_url) as page:
         page.evaluate(WATCH_INSIDE_JS)
-        side = pad_side(page)
-        events = _pen_strokes(pen_file, count + WARM_UP_DIGITS, 3, side)
-        mouse = _pen_strokes(pen_file, MOUSE_DIGITS, 4, side)
+        size = pad_size(page)
+        events = _pen_strokes(pen_file, count + WARM_UP_DIGITS, 3, size)
+        mouse = _pen_strokes(pen_file, MOUSE_DIGITS, 4, size)
         for state in ("closed", "open"):
             if state == "open":
                 page.click("#inside-toggle")

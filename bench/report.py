@@ -216,7 +216,20 @@ def _latency(part: dict) -> list[str]:
             f"frame {_ms(run['pointer_up_to_frame_ms'])} (median [p25-p75])."
         )
         lines.append("")
-    return lines[:-1] if lines[-1] == "" else lines
+    run = part.get("numbers") or {"skipped": "not measured in this run"}
+    skipped = _skip(run)
+    if skipped:
+        lines.append(f"Pointer-up -> number: {skipped}")
+    else:
+        lines.append(
+            f"Pointer-up -> number, no CPU slowdown, ms over {run['numbers']} numbers of "
+            f"{run['digits_each']} pen digits drawn in the page: in the DOM "
+            f"{_ms(run['pointer_up_to_dom_ms'])}, at the next frame "
+            f"{_ms(run['pointer_up_to_frame_ms'])} (median [p25-p75]); read as written: "
+            f"{_pct(run['read_as_written'])} (by the shipped network, which was trained on "
+            "these writers: a check, not an accuracy; see tools/eval_numbers.py)."
+        )
+    return lines
 
 
 def _main_thread(part: dict) -> list[str]:

@@ -38,14 +38,17 @@ SEVEN = [[(0.25, 0.2), (0.5, 0.2), (0.75, 0.2), (0.65, 0.45), (0.55, 0.65), (0.4
 
 
 def draw(page, strokes, steps: int = 4) -> None:
-    """Draw strokes with the mouse; points are fractions of the pad's side (the pad is
-    scrolled into view first: the mouse only reaches what is on screen)."""
+    """Draw strokes with the mouse; points are fractions of a square as high as the pad, in
+    its middle, as a person draws one digit on it (the pad is scrolled into view first: the
+    mouse only reaches what is on screen)."""
     pad = page.locator("#pad")
     pad.scroll_into_view_if_needed()
     box = pad.bounding_box()
+    side = box["height"]
+    left = box["x"] + (box["width"] - side) / 2
 
     def at(point):
-        return box["x"] + point[0] * box["width"], box["y"] + point[1] * box["height"]
+        return left + point[0] * side, box["y"] + point[1] * side
 
     for stroke in strokes:
         page.mouse.move(*at(stroke[0]))

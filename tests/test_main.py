@@ -62,7 +62,7 @@ def test_the_worker_loads_the_model_once_checked(weights_dir):
     data = (weights_dir / "default.npz").read_bytes()
     assert worker.load_model(data, hashlib.sha256(data).hexdigest()) == {"state": "ready"}
     rgba = seven_canvas()
-    assert worker.recognize_pixels(rgba.tobytes(), 280, 280)["digit"] == 7
+    assert worker.recognize_number_pixels(rgba.tobytes(), 280, 280)["digit"] == 7
 
 
 def test_the_worker_refuses_damaged_weights_with_a_message(weights_dir):
@@ -83,14 +83,16 @@ def loaded_worker(weights_dir) -> main.Worker:
 def test_recognition_carries_no_look_inside(weights_dir):
     """A closed panel costs nothing: the recognition's answer holds no layers or maps."""
     rgba = seven_canvas()
-    result = loaded_worker(weights_dir).recognize_pixels(rgba.tobytes(), 280, 280)
-    assert set(result) == {"state", "verdict", "digit", "runnerUp", "confidence", "probs", "image"}
+    result = loaded_worker(weights_dir).recognize_number_pixels(rgba.tobytes(), 280, 280)
+    single = {"state", "verdict", "digit", "runnerUp", "confidence", "probs", "image"}
+    assert set(result) == single | {"number", "digits"}
+    assert set(result["digits"][0]) == single - {"state"} | {"box"}
 
 
 def test_the_worker_looks_inside_the_answer_it_gave(weights_dir):
     worker = loaded_worker(weights_dir)
     rgba = seven_canvas()
-    result = worker.recognize_pixels(rgba.tobytes(), 280, 280)
+    result = worker.recognize_number_pixels(rgba.tobytes(), 280, 280)
     looked = worker.look_inside(result["image"])
     assert looked["state"] == "result"
     assert set(looked) == {"state", "layers", "kernels", "scores", "classes", "sensitivity"}
@@ -103,7 +105,7 @@ def test_the_worker_looks_inside_the_answer_it_gave(weights_dir):
 
 def test_the_original_network_loads_checked_and_reads_the_same_image(weights_dir):
     worker = loaded_worker(weights_dir)
-    image = worker.recognize_pixels(seven_canvas().tobytes(), 280, 280)["image"]
+    image = worker.recognize_number_pixels(seven_canvas().tobytes(), 280, 280)["image"]
     assert worker.recognize_with_seed(image) == {
         "state": "error",
         "message": "The original network is not loaded.",
@@ -116,7 +118,7 @@ def test_the_original_network_loads_checked_and_reads_the_same_image(weights_dir
     assert reading["state"] == "result" and reading["digit"] == 7
     assert len(reading["probs"]) == 10 and 0.5 < reading["confidence"] <= 1
     # The page's own network is still the one that recognises.
-    assert worker.recognize_pixels(seven_canvas().tobytes(), 280, 280)["digit"] == 7
+    assert worker.recognize_number_pixels(seven_canvas().tobytes(), 280, 280)["digit"] == 7
     assert len(worker.look_inside(image)["scores"]) == 11
 
 
@@ -146,6 +148,7 @@ def test_a_number_gives_its_digits_and_boxes(recognizer):
         assert 0 <= left < right <= 1 and 0 <= top < bottom <= 1
         assert digit["verdict"] in ("digit", "unsure") and len(digit["image"]) == 784
         assert digit["runnerUp"] != digit["digit"]
+        assert len(digit["probs"]) == 10 and digit["confidence"] == max(digit["probs"])
 
 
 def test_one_digit_keeps_the_single_digit_result(recognizer):
@@ -156,6 +159,7 @@ def test_one_digit_keeps_the_single_digit_result(recognizer):
     assert result["number"] == "7"
     (digit,) = result["digits"]
     assert digit["digit"] == 7 and digit["image"] == single["image"]
+    assert digit["probs"] == single["probs"]
     assert 0.2 < digit["box"][0] < digit["box"][2] < 0.8
 
 

@@ -86,7 +86,7 @@ def test_a_click_without_moving_leaves_a_dot(desktop):
     desktop.keyboard.press("Escape")
     box = desktop.locator("#pad").bounding_box()
     brush = desktop.evaluate("fetch('./site.json').then((r) => r.json())")["page"]
-    radius = brush["brushFraction"] * desktop.evaluate("document.getElementById('pad').width") / 2
+    radius = brush["brushFraction"] * desktop.evaluate("document.getElementById('pad').height") / 2
     desktop.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     assert ink(desktop) >= 3 * radius**2  # a disc of the pen's width (pi r^2)
     desktop.click("#undo")  # the dot is the stroke that Undo takes back

@@ -44,6 +44,13 @@ def drawn(strokes, width: int = SIDE, height: int = SIDE) -> np.ndarray:
     return unipen.rasterize(pixels, width, unipen.BRUSH_FRACTION * height, height)[..., 3]
 
 
+def spans(strokes, height: int = SIDE) -> np.ndarray:
+    """(S, 2) left, right of each stroke's ink in ``drawn``'s pixels, as the page gives them."""
+    reach = unipen.BRUSH_FRACTION * height / 2
+    xs = [np.array(stroke, np.float32)[:, 0] * height for stroke in strokes]
+    return np.array([(x.min() - reach, x.max() + reach) for x in xs])
+
+
 def components_by_search(mask: np.ndarray) -> np.ndarray:
     """The slow, obvious twin of segment.components: breadth-first flood fill, 8-connected,
     components numbered by their first pixel in row order. (H, W) bool -> (H, W) int32."""
@@ -138,10 +145,23 @@ def test_touching_pen_digits_are_cut(reader, by_writer, writer, left, right):
     number = numbers.write_number(samples, rng, numbers.PADS["wide"], writer, gaps=[-0.06])
     ink = numbers.rasterize_number(number)[..., 3]
     assert len(segment.components(ink > 24).areas) == 1  # one blot of ink
-    reading = segment.read_number(reader, ink)
-    assert reading.text == f"{left}{right}"
-    (l1, _, r1, _), (l2, _, r2, _) = (d.box for d in reading.digits)
-    assert l1 < l2 and r1 < r2
+    for stroke_spans in (None, number.stroke_spans):  # pixels alone, or the pad's strokes
+        reading = segment.read_number(reader, ink, stroke_spans)
+        assert reading.text == f"{left}{right}"
+        (l1, _, r1, _), (l2, _, r2, _) = (d.box for d in reading.digits)
+        assert l1 < l2 and r1 < r2
+
+
+ZIGZAG = [[(0.12 + 0.08 * i, 0.35 if i % 2 else 0.6) for i in range(10)]]
+CROSSING = [[(0.2, 0.2), (0.8, 0.8)], [(0.8, 0.2), (0.2, 0.8)], [(0.5, 0.12), (0.5, 0.88)]]
+
+
+@pytest.mark.parametrize("strokes", [ZIGZAG, CROSSING], ids=["zigzag", "crossing"])
+def test_a_scribble_whose_strokes_are_known_is_not_cut(reader, strokes):
+    ink = drawn(strokes, width=3 * SIDE)
+    assert len(segment.read_number(reader, ink).digits) > 1  # its pixels alone cut into digits
+    (digit,) = segment.read_number(reader, ink, spans(strokes)).digits  # one stroke: not cut
+    assert digit.verdict.kind == "not_digit"
 
 
 def test_one_digit_gives_one_digit(reader):

@@ -4,8 +4,9 @@
                                  [--pad wide|square] [--json OUT]
 
 Numbers of 2 to 8 digits (``tools.numbers``: one writer's pen digits, random gaps, some
-touching, a drifting baseline) are drawn with the page's pen, read from their pixels by
-``recognizer.segment.read_number`` and compared with what was written.
+touching, a drifting baseline) are drawn with the page's pen, read from their pixels and
+their strokes' extents (as the page hands them over) by ``recognizer.segment.read_number``
+and compared with what was written.
 
 **Writers.** With fold networks (``python -m training.writer_folds --seed 20240607
 --keep-networks runs/folds``: each trained with the shipped recipe on MNIST and 24 of the
@@ -106,7 +107,7 @@ def evaluate(
     outcomes = []
     for number in numbers.generate_numbers(digits, count, seed, pad, lengths, writers):
         ink = preprocess.ink_from_rgba(numbers.rasterize_number(number))  # (H, W)
-        read = segment.read_number(reader, ink).text
+        read = segment.read_number(reader, ink, number.stroke_spans).text
         gaps = number.boxes[1:, 0] - number.boxes[:-1, 2]  # (D - 1,) ink px
         outcomes.append(Outcome(number.text, read, number.writer, fold, bool((gaps <= 0).any())))
     return outcomes
@@ -124,8 +125,10 @@ def single_digits(reader: DigitReader, digits: Sequence[unipen.PenDigit]) -> dic
     several = 0
     for digit in digits[::5]:  # every fifth: reading numbers is the slower part
         canvas = unipen.fit_to_canvas(digit.strokes, side)
-        ink = unipen.rasterize(canvas, side, unipen.BRUSH_FRACTION * side)[..., 3]
-        several += len(segment.read_number(reader, ink).digits) > 1
+        brush = unipen.BRUSH_FRACTION * side
+        ink = unipen.rasterize(canvas, side, brush)[..., 3]
+        spans = [(s[:, 0].min() - brush / 2, s[:, 0].max() + brush / 2) for s in canvas]
+        several += len(segment.read_number(reader, ink, spans).digits) > 1
     return {
         "digits": len(digits),
         "accuracy": float(np.mean(right)),
@@ -139,11 +142,11 @@ def time_six_digits(reader: DigitReader, digits: Sequence[unipen.PenDigit], seed
     percentile)."""
     written = numbers.generate_numbers(digits, TIMED_NUMBERS, seed, numbers.PADS["wide"], (6,))
     inks = [preprocess.ink_from_rgba(numbers.rasterize_number(n)) for n in written]
-    segment.read_number(reader, inks[0])  # warm up
+    segment.read_number(reader, inks[0], written[0].stroke_spans)  # warm up
     times = []
-    for ink in inks:
+    for ink, number in zip(inks, written, strict=True):
         start = time.perf_counter()
-        segment.read_number(reader, ink)
+        segment.read_number(reader, ink, number.stroke_spans)
         times.append(1000 * (time.perf_counter() - start))
     return {"numbers": len(times), "ms_median": float(np.median(times)),
             "ms_p90": float(np.percentile(times, 90))}  # fmt: skip

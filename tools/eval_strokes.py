@@ -39,7 +39,8 @@ __all__ = [
     "evaluate",
     "format_report",
     "main",
-    "pad_side",
+    "on_pad",
+    "pad_size",
 ]
 
 CHROMIUM_ARGS = [
@@ -142,9 +143,17 @@ def answered_after(seq) -> str:
     )
 
 
-def pad_side(page) -> float:
-    """The drawing pad's side in CSS pixels."""
-    return float(page.evaluate("document.getElementById('pad').getBoundingClientRect().width"))
+def pad_size(page) -> tuple[float, float]:
+    """The drawing pad's width and height in CSS pixels."""
+    box = page.evaluate("document.getElementById('pad').getBoundingClientRect().toJSON()")
+    return float(box["width"]), float(box["height"])
+
+
+def on_pad(strokes: Strokes, size: tuple[float, float]) -> Strokes:
+    """Tablet strokes of one digit as drawn on a pad of ``size`` (CSS px): fitted to its
+    height, centred (``tools.unipen.fit_to_canvas``)."""
+    width, height = size
+    return unipen.fit_to_canvas(strokes, height, width_px=width)
 
 
 def _predicted(result: dict) -> int:
@@ -177,11 +186,11 @@ def draw_with_mouse(page, strokes: Strokes) -> dict:
 
 def evaluate(page, digits: Sequence, draw=draw_with_events, progress=None) -> Evaluation:
     """Replay ``digits`` (tools.unipen.PenDigit: label, tablet strokes) on a ready page."""
-    side = pad_side(page)
+    size = pad_size(page)
     labels, predictions, timings = [], [], []
     start = time.perf_counter()
     for index, digit in enumerate(digits):
-        result = draw(page, unipen.fit_to_canvas(digit.strokes, side))
+        result = draw(page, on_pad(digit.strokes, size))
         labels.append(digit.label)
         predictions.append(_predicted(result))
         timings.append(float(result.get("ms", "nan")))

@@ -86,6 +86,15 @@ class WrittenNumber:
     writer: int
     pad: Pad
 
+    @property
+    def stroke_spans(self) -> np.ndarray:
+        """(S, 2) float32 left, right of each stroke's ink (the pen's width included), pad
+        pixels, as the page hands them to the number reader."""
+        reach = self.pad.brush_px / 2
+        return np.array(
+            [(s[:, 0].min() - reach, s[:, 0].max() + reach) for s in self.strokes], np.float32
+        )
+
 
 def digits_by_writer(
     digits: Iterable[unipen.PenDigit],

@@ -131,13 +131,16 @@ def fit_to_canvas(
     strokes: Sequence[np.ndarray],
     side_px: float = CANVAS_SIDE_PX,
     margin_fraction: float = MARGIN_FRACTION,
+    width_px: float | None = None,
 ) -> list[np.ndarray]:
     """Map tablet strokes onto a square canvas (y down), centred, with a margin.
 
     The y axis is flipped and the digit is scaled uniformly so its bounding box
     fits inside the canvas less ``margin_fraction * side_px`` on each side; its
     longer side then spans ``(1 - 2 margin_fraction) * side_px``. A digit that is a
-    single point lands in the centre.
+    single point lands in the centre. With ``width_px``, the canvas is that wide and
+    ``side_px`` high (the page's wide pad): the digit is fitted to its height, as a person
+    draws one digit on it, and centred.
     strokes : (n, 2) arrays of x, y tablet points, y up
     returns : (n, 2) float32 arrays of x, y canvas pixels, y down
     Raises ValueError for no strokes or a margin outside [0, 0.5).
@@ -152,7 +155,8 @@ def fit_to_canvas(
     extent = float((high - low).max())
     inner = side_px * (1.0 - 2.0 * margin_fraction)
     scale = inner / extent if extent > 0 else 1.0
-    offset = side_px / 2.0 - scale * (low + high) / 2.0  # (2,)
+    centre = np.array([side_px if width_px is None else width_px, side_px]) / 2.0  # (2,)
+    offset = centre - scale * (low + high) / 2.0  # (2,)
     return [(s * scale + offset).astype(np.float32) for s in flipped]  # (n, 2)
 
 

@@ -5,9 +5,9 @@ functions of :class:`Worker` to the page; CPython tests call them directly.
 * ``load_model(data, sha256)`` -- the model file's bytes (downloaded and counted by the
   page) and the sha256 the site build recorded -> ``{state: "ready"}`` or ``{state:
   "error", message}``;
-* ``recognize_pixels(rgba, width, height)`` -- the pad's ImageData bytes (ink in alpha);
-* ``recognize_number_pixels(rgba, width, height)`` -- the same, read as a number of one or
-  more digits (``recognizer.segment``);
+* ``recognize_number_pixels(rgba, width, height, stroke_spans)`` -- the pad's ImageData
+  bytes (ink in alpha) and where its strokes lie, read as a number of one or more digits
+  (``recognizer.segment``);
 * ``recognize_image(data)`` -- an uploaded, dropped or pasted image file's bytes;
 * ``look_inside(image)`` -- a result's 28x28 ``image`` bytes -> what the "look inside" panel
   draws (``recognizer.inside.look_inside``), asked for only while the panel is open;
@@ -68,9 +68,13 @@ class Recognizer:
             return {"state": "empty"}
         return self.classify(image)
 
-    def recognize_number_pixels(self, rgba: bytes, width: int, height: int) -> dict:
+    def recognize_number_pixels(
+        self, rgba: bytes, width: int, height: int, stroke_spans: list | None = None
+    ) -> dict:
         """Read the pad's pixels (as :meth:`recognize_pixels`) as a number of one or more
         digits, split where the ink allows (``recognizer.segment.read_number``).
+        ``stroke_spans``: [left, right] of each stroke's ink, pixels, if the strokes are
+        known; no stroke is then cut in two.
 
         One digit gives the result of :meth:`recognize_pixels` (the whole drawing read as
         today), with ``number`` and ``digits`` added; several digits give
@@ -79,22 +83,23 @@ class Recognizer:
         number : the digits left to right as a string, "?" for one read as not a digit
         verdict : the weakest of the digits' verdicts ("not_digit" < "unsure" < "digit")
         confidence : the product of the digits' confidences (all of them right)
-        digits : per digit, left to right, ``{digit, runnerUp, confidence, verdict, box,
-            image}``; box : [left, top, right, bottom] of its ink as fractions of the pad's
-            width and height; image : the 784 bytes the network read
+        digits : per digit, left to right, ``{digit, runnerUp, confidence, verdict, probs,
+            box, image}`` (as a single digit's result); box : [left, top, right, bottom] of
+            its ink as fractions of the pad's width and height
         A pad without ink gives ``{state: "empty"}``.
         """
         pixels = np.frombuffer(rgba, dtype=np.uint8).reshape(height, width, 4)
         ink = preprocess.ink_from_rgba(pixels)  # (height, width) uint8
-        reading = segment.read_number(self.reader, ink)
+        reading = segment.read_number(self.reader, ink, stroke_spans)
         if len(reading.digits) <= 1:
             image = preprocess.mnist_from_ink(ink)  # (28, 28) uint8, as recognize_pixels
             if image is None:
                 return {"state": "empty"}
             single = self.classify(image)
             box = _ink_box(ink)
-            digit = {key: single[key] for key in ("digit", "runnerUp", "confidence", "verdict")}
-            digit.update(box=_fractions(box, width, height), image=single["image"])
+            keys = ("digit", "runnerUp", "confidence", "verdict", "probs", "image")
+            digit = {key: single[key] for key in keys}
+            digit["box"] = _fractions(box, width, height)
             number = "?" if single["verdict"] == "not_digit" else str(single["digit"])
             return {**single, "number": number, "digits": [digit]}
         digits = [
@@ -103,6 +108,7 @@ class Recognizer:
                 "runnerUp": found.verdict.runner_up,
                 "confidence": found.verdict.confidence,
                 "verdict": found.verdict.kind,
+                "probs": found.verdict.digit_probs.tolist(),
                 "box": _fractions(found.box, width, height),
                 "image": found.image.tobytes(),
             }
@@ -156,13 +162,11 @@ class Worker:
             return _load_failure(error)
         return {"state": "ready"}
 
-    def recognize_pixels(self, rgba: bytes, width: int, height: int) -> dict:
-        """See :meth:`Recognizer.recognize_pixels`."""
-        return self.recognizer.recognize_pixels(rgba, width, height)
-
-    def recognize_number_pixels(self, rgba: bytes, width: int, height: int) -> dict:
+    def recognize_number_pixels(
+        self, rgba: bytes, width: int, height: int, stroke_spans: list | None = None
+    ) -> dict:
         """See :meth:`Recognizer.recognize_number_pixels`."""
-        return self.recognizer.recognize_number_pixels(rgba, width, height)
+        return self.recognizer.recognize_number_pixels(rgba, width, height, stroke_spans)
 
     def recognize_image(self, data: bytes) -> dict:
         """See :meth:`Recognizer.recognize_image`."""

@@ -1,7 +1,8 @@
 // Drawing pad: strokes as point lists, drawn with Pointer Events onto a transparent canvas.
 //
-// Points are stored in canvas-relative units (0..1 of the side), so a resize or an undo
-// redraws the same picture at any backing-store size. Ink is opaque black on a
+// Points are stored in canvas-relative units (0..1 of the width and of the height), so a
+// resize or an undo redraws the same picture at any backing-store size. The pad is wider
+// than it is tall (room for a number); the pen's width is a fraction of its height. Ink is opaque black on a
 // transparent background: the preprocessing reads ink from the alpha channel.
 //
 // One pointer draws. A tap leaves a dot. A finger that is not the first one down (a pinch)
@@ -20,7 +21,7 @@ const INK = "#000";
 export class DrawingPad {
   /**
    * @param {HTMLCanvasElement} canvas
-   * @param {number} brushFraction pen width as a fraction of the canvas side (site.json
+   * @param {number} brushFraction pen width as a fraction of the canvas height (site.json
    *   page.brushFraction: the width the pen-stroke evaluators draw with).
    */
   constructor(canvas, brushFraction) {
@@ -56,6 +57,21 @@ export class DrawingPad {
   /** True when redo() would change something. */
   get canRedo() {
     return this.undone.length > 0;
+  }
+
+  /**
+   * Where each stroke lies across the pad: [left, right] of its ink (the pen's width
+   * included), canvas pixels, in drawing order. The number reader never cuts a stroke
+   * in two (a zigzag is one scribble, not a row of ones).
+   * @returns {number[][]}
+   */
+  strokeSpans() {
+    const { width, height } = this.canvas;
+    const reach = (this.brushFraction * height) / 2;
+    return this.strokes.map((stroke) => {
+      const xs = stroke.map(([x]) => x * width);
+      return [Math.min(...xs) - reach, Math.max(...xs) + reach];
+    });
   }
 
   /** Remove every stroke; undo() on the empty pad brings them back. */
@@ -107,10 +123,11 @@ export class DrawingPad {
 
   #resize() {
     const ratio = window.devicePixelRatio || 1;
-    const side = Math.max(1, Math.round(this.canvas.clientWidth * ratio));
-    if (this.canvas.width === side && this.canvas.height === side) return;
-    this.canvas.width = side; // resizing clears the backing store
-    this.canvas.height = side;
+    const width = Math.max(1, Math.round(this.canvas.clientWidth * ratio));
+    const height = Math.max(1, Math.round(this.canvas.clientHeight * ratio));
+    if (this.canvas.width === width && this.canvas.height === height) return;
+    this.canvas.width = width; // resizing clears the backing store
+    this.canvas.height = height;
     this.#render();
   }
 
@@ -180,34 +197,35 @@ export class DrawingPad {
 
   #render() {
     const { ctx } = this;
-    const side = this.canvas.width;
-    ctx.clearRect(0, 0, side, side);
+    const { width, height } = this.canvas;
+    ctx.clearRect(0, 0, width, height);
     ctx.strokeStyle = INK;
     ctx.fillStyle = INK;
-    ctx.lineWidth = this.brushFraction * side;
+    ctx.lineWidth = this.brushFraction * height;
     ctx.lineCap = "round";
     ctx.lineJoin = "round";
-    for (const stroke of this.strokes) traceStroke(ctx, stroke, side);
+    for (const stroke of this.strokes) traceStroke(ctx, stroke, width, height);
   }
 }
 
 /** Stroke one point list with quadratic smoothing through the midpoints; a single point
- * is a dot of the pen's width (canvases draw no caps on a line of zero length). */
-function traceStroke(ctx, points, side) {
-  const [x0, y0] = points[0];
+ * is a dot of the pen's width (canvases draw no caps on a line of zero length). Points are
+ * fractions of the canvas; ``width`` and ``height`` are its size in pixels. */
+function traceStroke(ctx, points, width, height) {
+  const at = ([x, y]) => [x * width, y * height]; // fractions -> canvas pixels
+  const [x0, y0] = at(points[0]);
   ctx.beginPath();
   if (points.length === 1) {
-    ctx.arc(x0 * side, y0 * side, ctx.lineWidth / 2, 0, 2 * Math.PI);
+    ctx.arc(x0, y0, ctx.lineWidth / 2, 0, 2 * Math.PI);
     ctx.fill();
     return;
   }
-  ctx.moveTo(x0 * side, y0 * side);
+  ctx.moveTo(x0, y0);
   for (let i = 1; i < points.length - 1; i++) {
-    const [x, y] = points[i];
-    const [nx, ny] = points[i + 1];
-    ctx.quadraticCurveTo(x * side, y * side, ((x + nx) / 2) * side, ((y + ny) / 2) * side);
+    const [x, y] = at(points[i]);
+    const [nx, ny] = at(points[i + 1]);
+    ctx.quadraticCurveTo(x, y, (x + nx) / 2, (y + ny) / 2);
   }
-  const [xl, yl] = points.at(-1);
-  ctx.lineTo(xl * side, yl * side);
+  ctx.lineTo(...at(points.at(-1)));
   ctx.stroke();
 }

@@ -56,12 +56,14 @@ export class PythonWorker {
   }
 
   /**
-   * Recognise the pad's pixels.
+   * Recognise the pad's pixels as a number of one or more digits.
    * @param {ImageData} image the pad (transparent background, ink in alpha).
-   * @returns {Promise<object>} the result (see main.py).
+   * @param {number[][]} strokeSpans [left, right] of each stroke's ink, canvas pixels.
+   * @returns {Promise<object>} a single digit's result, or {state: "number", number,
+   *   verdict, confidence, digits} (see main.py).
    */
-  recognizePixels({ data, width, height }) {
-    return this.worker.sync.recognize_pixels(data, width, height);
+  recognizeNumber({ data, width, height }, strokeSpans) {
+    return this.worker.sync.recognize_number_pixels(data, width, height, strokeSpans);
   }
 
   /**

@@ -1,13 +1,15 @@
 // Recognition: runs the Python worker's recognizers on the drawing as it changes (live while
-// drawing, throttled) and on image files, and shows each result in the result view.
+// drawing, throttled; read as a number of one or more digits) and on image files, and shows
+// each result in the result view.
 //
 // Recognitions never queue up: at most one drawing is with the worker at a time, and when it
 // answers, the newest drawing goes next (if it changed meanwhile). A result is shown only if
 // no later recognition has been asked for since it was.
 //
-// Followers (the "look inside" panel, the original network's answer) get each shown result
-// after the result view; their work with the worker is awaited before the next drawing goes,
-// so it never queues up behind recognitions either.
+// Followers (the "look inside" panel, the original network's answer) get the digit whose
+// details are shown (the only one, or the one chosen of a number) after the result view;
+// their work with the worker is awaited before the next drawing goes, so it never queues up
+// behind recognitions either.
 
 import { errorText } from "./error-text.js";
 
@@ -34,13 +36,14 @@ export class Recognition {
     this.changedInFlight = false; // and the drawing has changed since it was sent
     this.asked = 0; // recognitions asked for so far; a result is shown only if it is the last
     this.followers = [];
+    view.onChoose = () => this.#tellFollowers(view.shownDigit, pad.version);
   }
 
   /**
    * Also hand each shown result to ``follower``, after the result view.
    * @param {(result: object|null, version: number) => Promise<void>} follower gets the
-   *   result (see main.py; null when there is none: a blank pad, an error) and the drawing
-   *   version it belongs to.
+   *   single digit's result (see main.py; null when there is none: a blank pad, an error)
+   *   and the drawing version it belongs to.
    */
   follow(follower) {
     this.followers.push(follower);
@@ -126,7 +129,7 @@ export class Recognition {
     const { canvas } = this.pad;
     const pixels = this.pad.ctx.getImageData(0, 0, canvas.width, canvas.height);
     this.drawingInFlight = true;
-    await this.#display(this.python.recognizePixels(pixels), final);
+    await this.#display(this.python.recognizeNumber(pixels, this.pad.strokeSpans()), final);
     this.drawingInFlight = false;
     if (this.changedInFlight) this.schedule(this.pendingFinal);
   }
@@ -154,7 +157,7 @@ export class Recognition {
     else if (result.state === "error") view.error(result.message, version);
     else view.show(result, version, final, performance.now() - started);
     view.preview(preview, result.region ?? null);
-    await this.#tellFollowers(result.state === "result" ? result : null, version);
+    await this.#tellFollowers(view.shownDigit, version);
   }
 
   /** Hand a result to every follower; a follower's failure is logged, never passed on. */

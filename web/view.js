@@ -1,15 +1,32 @@
-// The answer (the top digit, its confidence) and its details (ten probability bars, the
-// 28x28 input and an uploaded image).
+// The answer (the digit or number, its confidence) and its details (ten probability bars,
+// the 28x28 input and an uploaded image). A number of several digits also gets a "Copy"
+// button, a box around each digit on the pad, and one button per digit in the details,
+// which shows that digit's bars and input.
 //
-// Testing hooks on #result: data-state="empty|result|error", data-verdict="digit|unsure|
-// not_digit", data-digit and data-confidence (absent for not_digit),
-// data-seq (incremented on every shown prediction), data-version (the drawing version
-// the shown state belongs to) and data-ms (time the recognition took, milliseconds).
+// Testing hooks on #result: data-state="empty|result|number|error", data-verdict="digit|
+// unsure|not_digit", data-number (the digits read, "?" for one that is not a digit),
+// data-digit and data-confidence (absent for not_digit), data-seq (incremented on every
+// shown prediction), data-version (the drawing version the shown state belongs to) and
+// data-ms (time the recognition took, milliseconds).
 
 const IMAGE_SIDE = 28;
 
 const percent = (p) => `${Math.round(p * 100)} %`;
 const article = (digit) => (digit === 8 ? "an" : "a"); // "an 8", "a 7"
+
+/** 1 -> "1st", 2 -> "2nd", 11 -> "11th", 23 -> "23rd". */
+function ordinal(n) {
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  return `${n}${teen ? "th" : (["th", "st", "nd", "rd"][n % 10] ?? "th")}`;
+}
+
+/** A <span> of ``className`` holding ``text``. */
+function span(doc, className, text) {
+  const element = doc.createElement("span");
+  element.className = className;
+  element.textContent = text;
+  return element;
+}
 
 /** The sentence for a verdict of recognizer.decision (Python decides; the view only words it). */
 function sentence({ verdict, digit, runnerUp }) {
@@ -18,64 +35,101 @@ function sentence({ verdict, digit, runnerUp }) {
   return `That looks like ${article(digit)} ${digit}.`;
 }
 
+/** The sentence for a number (shown beside it): its weakest digits are named. */
+function numberSentence({ number, verdict, digits }) {
+  if (verdict === "digit") return `That looks like ${number}.`;
+  const weak = digits.filter((digit) => digit.verdict === verdict);
+  const places = digits.flatMap((digit, i) => (digit.verdict === verdict ? [ordinal(i + 1)] : []));
+  const named = places.join(" and ");
+  if (verdict === "not_digit") {
+    return weak.length === 1 ? `The ${named} doesn't look like a digit.` : `The ${named} don't look like digits.`;
+  }
+  if (weak.length > 1) return `Not sure of the ${named} digits.`;
+  return `Not sure of the ${named} digit: ${weak[0].digit} or ${weak[0].runnerUp}.`;
+}
+
 export class ResultView {
   constructor(doc) {
     this.panel = doc.getElementById("result");
     this.digit = doc.getElementById("digit");
     this.message = doc.getElementById("message");
     this.confidence = doc.getElementById("confidence");
+    this.copyButton = doc.getElementById("copy");
     this.announcer = doc.getElementById("announce");
     this.seen = doc.getElementById("seen").getContext("2d");
+    this.digitList = doc.getElementById("number-digits");
+    this.padBoxes = doc.getElementById("pad-boxes");
     this.previewFigure = doc.getElementById("upload-preview");
     this.previewImage = doc.getElementById("preview-image");
     this.previewRegion = doc.getElementById("preview-region");
     this.previewUrl = null;
     this.seq = 0;
+    this.number = null; // the number shown ({number, digits, ...}), if several digits
+    this.chosen = 0; // which of its digits the details show
+    this.shown = null; // the single-digit result the details show, if any
+    this.onChoose = () => {}; // called when another digit of a number is chosen
     // The ten rows are in the page from the start, so that nothing moves when they fill.
     this.bars = [...doc.querySelectorAll("#bars li")].map((row) => ({
       row,
       fill: row.querySelector(".bar-fill"),
       value: row.querySelector(".bar-value"),
     }));
+    this.copyButton.addEventListener("click", () => this.#copy());
     this.empty(0);
   }
 
+  /** The single digit whose details are shown: a result (see main.py), or null. */
+  get shownDigit() {
+    return this.shown;
+  }
+
   /** The canvas is blank: show the prompt, no guess. */
-  empty(version, prompt = "Draw a digit in the box.") {
+  empty(version, prompt = "Draw a digit, or a number, in the box.") {
     this.#showText("empty", version, prompt);
   }
 
   /**
-   * Show a prediction.
-   * @param {{verdict: "digit"|"unsure"|"not_digit", digit: number, runnerUp: number,
-   *   confidence: number, probs: ArrayLike<number>, image: Uint8Array}} result the verdict,
-   *   the two best digits, the calibrated confidence, ten calibrated probabilities and the
-   *   28*28 uint8 network input (white ink on black).
+   * Show a prediction: one digit, or a number of several.
+   * @param {object} result a result of main.py: ``{state: "result", verdict, digit,
+   *   runnerUp, confidence, probs, image}`` (the verdict, the two best digits, the calibrated
+   *   confidence, ten calibrated probabilities and the 28*28 uint8 network input) or
+   *   ``{state: "number", number, verdict, confidence, digits}`` (each digit as a result,
+   *   with its ``box`` on the pad).
    * @param {number} version drawing version the prediction was computed from.
    * @param {boolean} announce also announce it to screen readers (final predictions).
    * @param {number} ms time the recognition took (preprocessing and network).
    */
   show(result, version, announce, ms) {
-    const probs = Array.from(result.probs);
-    const { verdict, digit, confidence } = result;
+    const isNumber = result.state === "number";
+    const { verdict, confidence } = result;
     const isDigit = verdict !== "not_digit";
-    this.#set("result", version);
-    this.panel.dataset.verdict = verdict;
-    if (isDigit) {
-      this.panel.dataset.digit = String(digit);
-      this.panel.dataset.confidence = confidence.toFixed(4);
-    } else {
-      delete this.panel.dataset.digit;
-      delete this.panel.dataset.confidence;
+    this.#set(isNumber ? "number" : "result", version);
+    const { dataset } = this.panel;
+    dataset.verdict = verdict;
+    dataset.number = isNumber ? result.number : isDigit ? String(result.digit) : "?";
+    if (!isNumber && isDigit) {
+      dataset.digit = String(result.digit);
+      dataset.confidence = confidence.toFixed(4);
     }
+    dataset.ms = ms.toFixed(1);
     this.panel.classList.toggle("unsure", verdict !== "digit");
-    this.digit.textContent = isDigit ? String(digit) : "?";
-    this.message.textContent = sentence(result);
-    this.panel.dataset.ms = ms.toFixed(1);
+    this.panel.classList.toggle("number", isNumber);
+    this.digit.textContent = dataset.number;
+    this.digit.style.setProperty("--length", String(dataset.number.length));
+    this.message.textContent = isNumber ? numberSentence(result) : sentence(result);
     const shown = isDigit ? `Confidence ${percent(confidence)} · ` : "";
     this.confidence.textContent = `${shown}${Math.round(ms)} ms`;
-    this.#drawBars(probs, isDigit ? digit : -1);
-    this.#drawImage(result.image);
+    this.copyButton.hidden = !isNumber || !isDigit;
+    if (isNumber) {
+      if (this.number === null || this.chosen >= result.digits.length) this.chosen = 0;
+      this.number = result;
+      this.#listDigits(result.digits);
+      this.#choose(this.chosen);
+    } else {
+      this.#forgetNumber();
+      this.shown = result;
+      this.#drawDetails(result);
+    }
     if (announce) {
       const said = isDigit ? ` Confidence ${percent(confidence)}.` : "";
       this.announcer.textContent = `${this.message.textContent}${said}`;
@@ -127,8 +181,92 @@ export class ResultView {
     this.digit.textContent = "";
     this.message.textContent = text;
     this.confidence.textContent = "";
-    this.#drawBars(null);
-    this.#drawImage(null);
+    this.copyButton.hidden = true;
+    this.#forgetNumber();
+    this.shown = null;
+    this.#drawDetails(null);
+  }
+
+  /** Drop a number's digit list and boxes. */
+  #forgetNumber() {
+    this.number = null;
+    this.digitList.hidden = true;
+    this.digitList.replaceChildren();
+    this.padBoxes.replaceChildren();
+  }
+
+  /** One button per digit in the details, and one box per digit on the pad. */
+  #listDigits(digits) {
+    const doc = this.panel.ownerDocument;
+    this.digitList.replaceChildren(
+      ...digits.map((digit, index) => {
+        const item = doc.createElement("li");
+        const button = doc.createElement("button");
+        button.type = "button";
+        const read = digit.verdict === "not_digit" ? "?" : String(digit.digit);
+        const sure = digit.verdict === "not_digit" ? "not a digit" : percent(digit.confidence);
+        button.append(span(doc, "chip-digit", read), span(doc, "chip-confidence", sure));
+        button.setAttribute("aria-label", `${ordinal(index + 1)} digit: ${read}, ${sure}`);
+        button.classList.toggle("unsure", digit.verdict !== "digit");
+        button.addEventListener("click", () => {
+          this.#choose(index);
+          this.onChoose();
+        });
+        item.append(button);
+        return item;
+      }),
+    );
+    this.digitList.hidden = false;
+    this.padBoxes.replaceChildren(
+      ...digits.map((digit) => {
+        const box = doc.createElement("span");
+        box.className = "pad-box";
+        box.classList.toggle("unsure", digit.verdict !== "digit");
+        const [left, top, right, bottom] = Array.from(digit.box, (f) => f * 100);
+        Object.assign(box.style, {
+          left: `${left.toFixed(2)}%`,
+          top: `${top.toFixed(2)}%`,
+          width: `${(right - left).toFixed(2)}%`,
+          height: `${(bottom - top).toFixed(2)}%`,
+        });
+        box.dataset.digit = digit.verdict === "not_digit" ? "?" : String(digit.digit);
+        return box;
+      }),
+    );
+  }
+
+  /** Show the details (bars, input) of the number's digit ``index``. */
+  #choose(index) {
+    this.chosen = index;
+    const digits = this.number.digits;
+    this.shown = { state: "result", ...digits[index] };
+    [...this.digitList.querySelectorAll("button")].forEach((button, i) => {
+      button.setAttribute("aria-pressed", String(i === index));
+    });
+    [...this.padBoxes.children].forEach((box, i) => box.classList.toggle("chosen", i === index));
+    this.#drawDetails(this.shown);
+  }
+
+  /** The bars and the 28x28 input of a single-digit result, or blank ones (null). */
+  #drawDetails(result) {
+    if (result === null) {
+      this.#drawBars(null);
+      this.#drawImage(null);
+      return;
+    }
+    this.#drawBars(Array.from(result.probs), result.verdict === "not_digit" ? -1 : result.digit);
+    this.#drawImage(result.image);
+  }
+
+  /** Put the number on the clipboard, and say so. */
+  async #copy() {
+    const text = this.panel.dataset.number;
+    try {
+      await navigator.clipboard.writeText(text);
+      this.announcer.textContent = `Copied ${text}.`;
+    } catch {
+      this.announcer.textContent = "The browser did not allow copying.";
+    }
   }
 
   #set(state, version) {
@@ -138,13 +276,8 @@ export class ResultView {
     dataset.state = state;
     dataset.version = String(version);
     dataset.seq = String(this.seq);
-    if (state !== "result") {
-      delete dataset.verdict;
-      delete dataset.digit;
-      delete dataset.confidence;
-      delete dataset.ms;
-      this.panel.classList.remove("unsure");
-    }
+    for (const key of ["verdict", "number", "digit", "confidence", "ms"]) delete dataset[key];
+    this.panel.classList.remove("unsure", "number");
   }
 
   #drawBars(probs, best = -1) {

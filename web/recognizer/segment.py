@@ -23,7 +23,10 @@ image, with NumPy and Pillow only (there is no SciPy in the page):
    :data:`GRID` digit heights and step 4 runs again, the slices now pieces, each cut
    costing :data:`CUT_COST`; the classifier decides whether and where it splits. (Not a
    component barely taller than the pen, a dot, nor one wider than :data:`MAX_CHAIN`
-   digits, a line or a zigzag: those are read whole.)
+   digits, a line or a zigzag: those are read whole.) When the strokes' extents are known
+   (the page's pad), no cut divides a stroke, except close to its ends, where a neighbour
+   may touch it: digits are written in strokes of their own, and a scribble drawn in one
+   stroke stays one thing, read whole.
 6. **The digits** chosen are cut out of the full-resolution ink and read there, as the page
    reads a single digit.
 
@@ -35,6 +38,7 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from PIL import Image
 
 from . import preprocess
@@ -74,6 +78,7 @@ MIN_PIECE = 0.12  # ... none narrower than this many digit heights ...
 PEN_PIECE = 1.0  # ... nor than this many pen widths (no digit is narrower than the pen)
 PEN_OUTLINE = 1.12  # the outline's estimate of the pen width falls short by this factor
 CUT_COST = 0.3  # what a cut through a component costs, log-probability
+STROKE_END = 0.2  # a cut crosses a stroke only this close to its end, in digit heights
 
 
 @dataclass(frozen=True)
@@ -190,11 +195,16 @@ def components(mask: np.ndarray) -> Components:
     return Components(labels.reshape(height, width), boxes, areas)
 
 
-def split_digits(ink: np.ndarray, reader: DigitReader) -> list[FoundDigit]:
+def split_digits(
+    ink: np.ndarray, reader: DigitReader, stroke_spans: ArrayLike | None = None
+) -> list[FoundDigit]:
     """The digits of a drawing, left to right (see the module docstring).
 
     ink : (H, W) uint8, 0 = background, 255 = full ink (``preprocess.ink_from_rgba``)
     reader : reads the candidate digits; its confidence chooses between splits
+    stroke_spans : (S, 2) left, right of each stroke's ink, pixels of ``ink``, when the
+        strokes are known (the pad): no cut then divides a stroke, except within
+        :data:`STROKE_END` digit heights of its ends (where a neighbour may touch it)
     returns : one FoundDigit per digit; none for a drawing without ink
     Raises ValueError for an array that is not 2-D uint8.
     """
@@ -209,7 +219,8 @@ def split_digits(ink: np.ndarray, reader: DigitReader) -> list[FoundDigit]:
     found = components(mask)
     if len(found.areas) == 0:  # ink too faint to survive the reduction: read it whole
         return _whole(ink, reader)
-    search = _Search(work, found, reader)
+    spans = None if stroke_spans is None else np.asarray(stroke_spans, np.float64) / factor
+    search = _Search(work, found, reader, spans)
     pieces = search.pieces(set())
     spans, scores, candidates = search.score(pieces)
     height = search.height
@@ -237,12 +248,16 @@ def split_digits(ink: np.ndarray, reader: DigitReader) -> list[FoundDigit]:
     return [c.found(v) for c, v in zip(full, verdicts, strict=True)]
 
 
-def read_number(network_or_reader: Network | DigitReader, ink: np.ndarray) -> NumberReading:
+def read_number(
+    network_or_reader: Network | DigitReader,
+    ink: np.ndarray,
+    stroke_spans: ArrayLike | None = None,
+) -> NumberReading:
     """Split ``ink`` (H, W) uint8 into digits and read them (:func:`split_digits`)."""
     reader = network_or_reader
     if not isinstance(reader, DigitReader):
         reader = DigitReader(reader)
-    digits = split_digits(ink, reader)
+    digits = split_digits(ink, reader, stroke_spans)
     text = "".join("?" if d.verdict.kind == "not_digit" else str(d.verdict.digit) for d in digits)
     return NumberReading(digits, text)
 
@@ -335,8 +350,15 @@ class _Search:
     """The working copy's components, the pieces made of them, and the candidate digits
     read so far (each set of pixels read once)."""
 
-    def __init__(self, work: np.ndarray, found: Components, reader: DigitReader):
+    def __init__(
+        self,
+        work: np.ndarray,
+        found: Components,
+        reader: DigitReader,
+        stroke_spans: np.ndarray | None,
+    ):
         self.work, self.found, self.reader = work, found, reader
+        self.stroke_spans = stroke_spans  # (S, 2) working pixels, or None
         self.pen = _pen_width(found.labels > 0)
         boxes = found.boxes
         sides = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])  # (n,)
@@ -364,7 +386,7 @@ class _Search:
                 pieces.append(_Piece((k + 1,), (left, top, right, bottom), k))
                 continue
             own = labels[top:bottom, left:right] == k + 1  # (bh, bw)
-            edges = [0, *self._cut_columns(right - left), right - left]
+            edges = [0, *self._cut_columns(left, right), right - left]
             for a, b in itertools.pairwise(edges):
                 inside = np.zeros(own.shape, bool)  # (bh, bw)
                 inside[:, a:b] = own[:, a:b]
@@ -393,13 +415,22 @@ class _Search:
                 pieces[nearest] = _Piece((*piece.atoms, k + 1), box, piece.source, piece.cut)
         return pieces
 
-    def _cut_columns(self, width: int) -> list[int]:
-        """Columns of the vertical cuts through a component ``width`` pixels wide: every
-        GRID digit heights (fewer than MAX_SLICES slices), keeping MIN_PIECE digit heights
-        and PEN_PIECE pen widths from its sides."""
+    def _cut_columns(self, left: int, right: int) -> list[int]:
+        """Columns of the vertical cuts through a component from ``left`` to ``right``
+        (working pixels), counted from ``left``: every GRID digit heights (fewer than
+        MAX_SLICES slices), keeping MIN_PIECE digit heights and PEN_PIECE pen widths from
+        its sides, and none that divides a stroke (see :func:`split_digits`)."""
+        width = right - left
         margin = max(1, round(MIN_PIECE * self.height), round(PEN_PIECE * self.pen))
         step = max(1, round(GRID * self.height), -(-(width - 2 * margin) // MAX_SLICES))
-        return list(range(margin, width - margin + 1, step))
+        columns = np.arange(margin, width - margin + 1, step)  # (k,)
+        if self.stroke_spans is not None and len(self.stroke_spans) and columns.size:
+            end = STROKE_END * self.height
+            starts, stops = self.stroke_spans[:, 0] + end, self.stroke_spans[:, 1] - end  # (S,)
+            at = left + columns[:, None]  # (k, 1)
+            divides = ((starts < at) & (at < stops)).any(axis=1)  # (k,)
+            columns = columns[~divides]
+        return columns.tolist()
 
     def score(self, pieces: list[_Piece]):
         """The runs of ``pieces`` worth reading as one digit, their candidates and scores:
