@@ -10,7 +10,7 @@ from PIL import Image
 from support import SEVEN
 
 from recognizer.network import load_network
-from tools import unipen
+from tools import numbers, unipen
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +55,26 @@ def test_upload_gives_a_region_and_bad_bytes_a_message(recognizer):
     assert 0 <= left < right <= 1 and 0 <= top < bottom <= 1
     refused = recognizer.recognize_image(b"not an image at all")
     assert refused["state"] == "error" and "not an image" in refused["message"]
+
+
+def test_a_photo_of_a_number_gives_the_number_and_its_boxes(recognizer, pendigits_file):
+    own = numbers.digits_by_writer(unipen.load_pendigits(pendigits_file))[7]
+    pad = numbers.Pad(900, 400)
+    written = numbers.write_number(
+        [own[d][0] for d in (2, 4, 0, 6)], np.random.default_rng(4), pad, 7, [0.3, 0.3, 0.3]
+    )
+    ink = numbers.rasterize_number(written)[..., 3]
+    buffer = io.BytesIO()
+    Image.fromarray(255 - ink).save(buffer, "JPEG", quality=85)  # dark ink on white paper
+    result = recognizer.recognize_image(buffer.getvalue())
+    assert result["state"] == "number" and result["number"] == "2406"
+    left, top, right, bottom = result["region"]
+    for digit, truth in zip(result["digits"], written.boxes, strict=True):
+        box_left, box_top, box_right, box_bottom = digit["box"]  # fractions of the image
+        assert left <= box_left < box_right <= right + 1e-6
+        assert top <= box_top < box_bottom <= bottom + 1e-6
+        centre = (truth[0] + truth[2]) / 2 / pad.width
+        assert box_left < centre < box_right
 
 
 def test_the_worker_loads_the_model_once_checked(weights_dir):

@@ -1,14 +1,18 @@
 """Numbers on the page, in Chromium: a 4-digit number written with a pen writer's digits is
 read back whole, with a box around each digit on the pad, a button per digit that shows that
 digit's bars and input, and a Copy button that puts the number on the clipboard; a single
-digit keeps the single-digit answer, with no boxes."""
+digit keeps the single-digit answer, with no boxes; a picture of a number is read as one,
+its boxes on the picture."""
+
+import io
 
 import numpy as np
 import pytest
+from PIL import Image
 from support import SEVEN, draw, settled_result
 
 from tools import numbers, unipen
-from tools.eval_strokes import RESULT, draw_with_events, pad_size
+from tools.eval_strokes import RESULT, answered_after, draw_with_events, pad_size
 
 pytestmark = pytest.mark.browser
 
@@ -82,3 +86,19 @@ def test_one_digit_keeps_the_single_digit_answer(app):
     assert app.evaluate(BOXES) == []
     assert app.is_hidden("#number-digits") and app.is_hidden("#copy")
     assert app.evaluate(RESULT)["digit"] == "7"
+
+
+def test_a_picture_of_a_number_is_read_with_its_boxes_on_it(app, pen_digits):
+    number = written_number(pen_digits, (900, 400))
+    buffer = io.BytesIO()
+    Image.fromarray(255 - numbers.rasterize_number(number)[..., 3]).save(buffer, "PNG")
+    file = {"name": "number.png", "mimeType": "image/png", "buffer": buffer.getvalue()}
+    before = app.evaluate(RESULT)["seq"]
+    app.set_input_files("#upload", files=[file])
+    app.wait_for_function(answered_after(before))
+    result = app.evaluate(RESULT)
+    assert result["state"] == "number" and result["number"] == NUMBER
+    assert app.evaluate(BOXES) == []  # not on the pad
+    on_picture = app.locator("#preview-boxes .pad-box")
+    assert on_picture.count() == len(NUMBER)
+    assert [on_picture.nth(i).get_attribute("data-digit") for i in range(4)] == list(NUMBER)

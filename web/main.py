@@ -8,7 +8,8 @@ functions of :class:`Worker` to the page; CPython tests call them directly.
 * ``recognize_number_pixels(rgba, width, height, stroke_spans)`` -- the pad's ImageData
   bytes (ink in alpha) and where its strokes lie, read as a number of one or more digits
   (``recognizer.segment``);
-* ``recognize_image(data)`` -- an uploaded, dropped or pasted image file's bytes;
+* ``recognize_image(data)`` -- an uploaded, dropped or pasted image file's bytes (a digit
+  or a number);
 * ``look_inside(image)`` -- a result's 28x28 ``image`` bytes -> what the "look inside" panel
   draws (``recognizer.inside.look_inside``), asked for only while the panel is open;
 * ``load_seed(data, sha256)`` -- the original network's file, fetched by the page when the
@@ -102,6 +103,12 @@ class Recognizer:
             digit["box"] = _fractions(box, width, height)
             number = "?" if single["verdict"] == "not_digit" else str(single["digit"])
             return {**single, "number": number, "digits": [digit]}
+        boxes = [_fractions(found.box, width, height) for found in reading.digits]
+        return self._number(reading, boxes)
+
+    @staticmethod
+    def _number(reading: segment.NumberReading, boxes: list[list[float]]) -> dict:
+        """The result for a reading of several digits, each with its box (fractions)."""
         digits = [
             {
                 "digit": found.verdict.digit,
@@ -109,10 +116,10 @@ class Recognizer:
                 "confidence": found.verdict.confidence,
                 "verdict": found.verdict.kind,
                 "probs": found.verdict.digit_probs.tolist(),
-                "box": _fractions(found.box, width, height),
+                "box": box,
                 "image": found.image.tobytes(),
             }
-            for found in reading.digits
+            for found, box in zip(reading.digits, boxes, strict=True)
         ]
         return {
             "state": "number",
@@ -123,13 +130,25 @@ class Recognizer:
         }
 
     def recognize_image(self, data: bytes) -> dict:
-        """Classify an image file's bytes; unreadable input gives an error result. The result
-        also has ``region``: [left, top, right, bottom] of the digit, fractions of the image."""
+        """Read an image file's bytes: one digit, or a number of several (the ink found in
+        it split as a drawing is, ``recognizer.segment``); unreadable input gives an error
+        result. The result also has ``region``: [left, top, right, bottom] of the ink read,
+        fractions of the image; a number's digits have their ``box`` as fractions of the
+        image too."""
         try:
             reading = preprocess.read_image_bytes(data)
         except preprocess.ImageInputError as error:
             return {"state": "error", "message": str(error)}
-        return {**self.classify(reading.digit), "region": list(reading.region)}
+        region = list(reading.region)
+        found = segment.read_number(self.reader, reading.ink)
+        if len(found.digits) <= 1:
+            return {**self.classify(reading.digit), "region": region}
+        left, top, right, bottom = region
+        height, width = reading.ink.shape
+        scale = np.array([right - left, bottom - top] * 2) / np.array([width, height] * 2)
+        offset = np.array([left, top] * 2)
+        boxes = [(np.array(d.box) * scale + offset).tolist() for d in found.digits]  # fractions
+        return {**self._number(found, boxes), "region": region}
 
 
 def _fractions(box: tuple[int, int, int, int], width: int, height: int) -> list[float]:

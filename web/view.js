@@ -59,6 +59,8 @@ export class ResultView {
     this.seen = doc.getElementById("seen").getContext("2d");
     this.digitList = doc.getElementById("number-digits");
     this.padBoxes = doc.getElementById("pad-boxes");
+    this.previewBoxes = doc.getElementById("preview-boxes");
+    this.boxes = this.padBoxes; // where the shown number's boxes are: the pad or the upload
     this.previewFigure = doc.getElementById("upload-preview");
     this.previewImage = doc.getElementById("preview-image");
     this.previewRegion = doc.getElementById("preview-region");
@@ -123,6 +125,7 @@ export class ResultView {
     if (isNumber) {
       if (this.number === null || this.chosen >= result.digits.length) this.chosen = 0;
       this.number = result;
+      this.boxes = result.region ? this.previewBoxes : this.padBoxes; // an upload's, or the pad's
       this.#listDigits(result.digits);
       this.#choose(this.chosen);
     } else {
@@ -193,9 +196,11 @@ export class ResultView {
     this.digitList.hidden = true;
     this.digitList.replaceChildren();
     this.padBoxes.replaceChildren();
+    this.previewBoxes.replaceChildren();
   }
 
-  /** One button per digit in the details, and one box per digit on the pad. */
+  /** One button per digit in the details, and one box per digit on the pad (or on the
+   * uploaded image). */
   #listDigits(digits) {
     const doc = this.panel.ownerDocument;
     this.digitList.replaceChildren(
@@ -217,7 +222,7 @@ export class ResultView {
       }),
     );
     this.digitList.hidden = false;
-    this.padBoxes.replaceChildren(
+    this.boxes.replaceChildren(
       ...digits.map((digit) => {
         const box = doc.createElement("span");
         box.className = "pad-box";
@@ -243,7 +248,7 @@ export class ResultView {
     [...this.digitList.querySelectorAll("button")].forEach((button, i) => {
       button.setAttribute("aria-pressed", String(i === index));
     });
-    [...this.padBoxes.children].forEach((box, i) => box.classList.toggle("chosen", i === index));
+    [...this.boxes.children].forEach((box, i) => box.classList.toggle("chosen", i === index));
     this.#drawDetails(this.shown);
   }
 

@@ -154,10 +154,13 @@ class ImageReading:
     digit : (28, 28) uint8 MNIST-style, white digit on black
     region : (left, top, right, bottom) of the digit as fractions of the upright image's
         width and height (the page marks it on the thumbnail)
+    ink : (h, w) uint8, the ink found in ``region`` (0 = none, 255 = full ink), as the page's
+        pad gives it: what a number is read from
     """
 
     digit: np.ndarray
     region: tuple[float, float, float, float]
+    ink: np.ndarray
 
 
 def read_image_bytes(data: bytes) -> ImageReading:
@@ -176,12 +179,14 @@ def read_image_bytes(data: bytes) -> ImageReading:
         raise ImageInputError(f"The file is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB.")
     grey = _decode_grey(bytes(data))  # (H, W) uint8
     found = photo.find_ink(grey)
-    digit = None if found is None else mnist_from_ink(crisp_ink(found.ink))
+    ink = None if found is None else crisp_ink(found.ink)  # (H, W) uint8
+    digit = None if ink is None else mnist_from_ink(ink)
     if digit is None:
         raise ImageInputError("No digit found in the image.")
     top, left, bottom, right = found.box
     height, width = grey.shape
-    return ImageReading(digit, (left / width, top / height, right / width, bottom / height))
+    region = (left / width, top / height, right / width, bottom / height)
+    return ImageReading(digit, region, ink[top:bottom, left:right])
 
 
 def crisp_ink(ink: np.ndarray) -> np.ndarray:
