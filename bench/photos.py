@@ -2,7 +2,8 @@
 
 Everything goes through the page's upload path (``recognizer.preprocess.read_image_bytes``)
 and its reading (``recognizer.reader``) under CPython; a refusal ("no digit found" or
-"not one digit") counts as an error for a digit and as a success for blank paper.
+"not one digit") or a number of several digits counts as an error for a digit and a
+refusal as a success for blank paper.
 """
 
 import io
@@ -18,7 +19,7 @@ from PIL import Image
 
 from bench.mnist_data import mnist_test_set
 from bench.nets import REPO_ROOT
-from recognizer import preprocess
+from recognizer import preprocess, segment
 from recognizer.network import load_network
 from recognizer.reader import DigitReader
 from tools import synthetic_photos, unipen
@@ -35,12 +36,15 @@ MEMORY_SCRIPT = REPO_ROOT / "bench" / "photo_memory.py"
 
 
 def _shown(reader: DigitReader, data: bytes) -> int:
-    """The digit the page shows for an uploaded file, or -1 for none."""
+    """The digit the page shows for an uploaded file, or -1 for none (as the page's
+    ``Recognizer.recognize_image``: ink read as several digits is shown as a number)."""
     try:
-        digit = preprocess.read_image_bytes(data).digit
+        reading = preprocess.read_image_bytes(data)
     except preprocess.ImageInputError:
         return -1
-    verdict = reader.read(digit[None])[0]
+    if len(segment.read_number(reader, reading.ink).digits) > 1:
+        return -1
+    verdict = reader.read(reading.digit[None])[0]
     return -1 if verdict.kind == "not_digit" else verdict.digit
 
 
