@@ -46,8 +46,14 @@ def test_a_blocked_worker_is_named_at_once(new_page, page_log, site_url):
     assert message == "The page's security policy (worker-src) blocked the Python worker."
 
 
+def without_service_worker(new_page):
+    """A fresh page whose requests Playwright can change: with a service worker, a first visit
+    starts Python from the worker's own copy of its files."""
+    return new_page(service_workers="block")
+
+
 def test_a_python_error_at_start_shows_its_type_and_text(new_page, page_log, site_url):
-    page = new_page()
+    page = without_service_worker(new_page)
     error = b'raise RuntimeError("no network today")\n'
     serve_changed(page, "**/main.py", lambda body: error + body)
     message = failure_after_start(page, site_url)
@@ -56,7 +62,7 @@ def test_a_python_error_at_start_shows_its_type_and_text(new_page, page_log, sit
 
 def test_text_on_stderr_does_not_stop_the_start(new_page, page_log, site_url):
     page_log.expect("DeprecationWarning: something old")  # PyScript logs stderr as errors
-    page = new_page()
+    page = without_service_worker(new_page)
     warning = b'import sys\nprint("DeprecationWarning: something old", file=sys.stderr)\n'
     serve_changed(page, "**/main.py", lambda body: warning + body)
     wait_ready(page, site_url)

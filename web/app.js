@@ -11,9 +11,13 @@
 //   controls.js       buttons, keys, upload, drop and paste
 //   offline.js        the service worker, and clearing what it kept
 //
-// Start-up: the Python worker starts at once, while the page downloads the same files with
-// progress (the worker's requests are then answered by the browser's cache); the network is
-// loaded in the worker from the downloaded weights; then the page is ready.
+// Start-up: the page downloads the Python worker's files with progress and checks them; the
+// network is loaded in the worker from the downloaded weights; then the page is ready. When a
+// service worker controls the page, the Python worker starts at once: the service worker
+// answers its requests from the saved copy. On a first visit it starts once the downloads are
+// saved and the service worker installed has taken control, so that its requests are answered
+// from the checked copy too, not downloaded a second time; and Chromium keeps the compiled
+// WebAssembly beside that copy, which spares later visits compiling it again.
 
 import { Controls } from "./controls.js";
 import { downloadInWorker } from "./downloads.js";
@@ -21,7 +25,7 @@ import { errorText } from "./error-text.js";
 import { InsidePanel } from "./inside.js";
 import { LoadingScreen } from "./loading.js";
 import { showModelFacts } from "./model-facts.js";
-import { clearAppCaches, registerServiceWorker } from "./offline.js";
+import { clearAppCaches, registerServiceWorker, uncontrolled } from "./offline.js";
 import { OriginalNetwork } from "./original.js";
 import { DrawingPad } from "./pad.js";
 import { PythonWorker } from "./python.js";
@@ -41,7 +45,9 @@ function fail(message) {
 }
 
 async function start() {
-  const python = PythonWorker.start();
+  const firstVisit = uncontrolled();
+  let release; // first visit: given the service worker's installation, once the files are saved
+  const python = PythonWorker.start(firstVisit ? new Promise((resolve) => (release = resolve)) : undefined);
   python.catch(() => {}); // awaited below, after the downloads
   let site;
   try {
@@ -64,6 +70,7 @@ async function start() {
     onFailure: fail,
   });
   if (files === null) return;
+  release?.(registerServiceWorker(page.stallSeconds * 1000));
   screen.showStarting();
   watch.afterDownloads(page.pythonStartSeconds * 1000);
   let worker;
@@ -86,7 +93,7 @@ async function start() {
   original.start(worker);
   recognition.start(worker);
   showModelFacts(document.getElementById("model-facts"), model);
-  registerServiceWorker();
+  if (!firstVisit) registerServiceWorker(); // an update, if there is one
 }
 
 start();

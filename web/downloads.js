@@ -5,14 +5,12 @@
 // (download-worker.js, started by downloadInWorker): hashing 18 MB would hold the main thread
 // for a few hundred milliseconds on a phone.
 //
-// The Python worker fetches the same URLs when Pyodide asks for them. Both requests are
-// ordinary cacheable GETs, so the browser's HTTP cache (or, on later visits, the service
-// worker's saved copy) answers the second one: the bytes cross the network once.
-//
-// Each file that arrives whole and checked is also put in the service worker's saved copy
-// (sw.js: one Cache Storage cache, keys "<url>?sha256=<hex>"), so that the worker's
-// installation, which saves every file of the site, finds these already there instead of
-// downloading them again.
+// Each file that arrives whole and checked is put in the service worker's saved copy (sw.js:
+// one Cache Storage cache, keys "<url>?sha256=<hex>"), so that the worker's installation,
+// which saves every file of the site, finds these already there instead of downloading them
+// again. The Python worker fetches the same URLs when Pyodide asks for them, and the service
+// worker answers from that copy (app.js starts Python accordingly): the bytes cross the
+// network once.
 //
 // There is no time limit on the whole download, only on silence: the start-up fails when a
 // file is still unfinished and no byte of any file has arrived for stallMs.

@@ -6,21 +6,49 @@ import { errorText } from "./error-text.js";
 const SCOPE = new URL("./", import.meta.url).href; // the app's folder: the worker's scope
 const CACHE_PREFIX = "digit-recognizer-"; // the start of every cache name sw.js uses
 
+/** Whether this page loads without a service worker answering its requests (a first visit). */
+export function uncontrolled() {
+  return "serviceWorker" in navigator && navigator.serviceWorker.controller === null;
+}
+
 /**
- * Install the service worker (once the app has started): faster later visits, offline use.
- * Its installation saves every file of the site; <html data-offline="saved"> says when a
- * worker with a complete copy is active.
+ * Install the service worker: faster later visits, offline use. Its installation saves every
+ * file of the site; <html data-offline="saved"> says when a worker with a complete copy is
+ * active. The first worker takes control of the page once installed (sw.js).
+ * @param {number} limitMs how long the returned promise waits for that, at most.
+ * @returns {Promise<void>} resolves once a service worker controls this page, or once none
+ *   will within limitMs (no support, a failed registration or installation, an update that
+ *   waits until the page closes); never rejects.
  */
-export function registerServiceWorker() {
+export async function registerServiceWorker(limitMs = 0) {
   if (!("serviceWorker" in navigator)) return;
   const { serviceWorker } = navigator;
-  serviceWorker
-    .register(new URL("sw.js", SCOPE))
-    .then(() => serviceWorker.ready)
-    .then(() => {
-      document.documentElement.dataset.offline = "saved";
-    })
-    .catch((error) => console.warn("offline support unavailable:", errorText(error)));
+  let registration;
+  try {
+    registration = await serviceWorker.register(new URL("sw.js", SCOPE));
+  } catch (error) {
+    console.warn("offline support unavailable:", errorText(error));
+    return;
+  }
+  if (!registration) return; // service workers blocked: some browsers answer with nothing
+  serviceWorker.ready.then(() => {
+    document.documentElement.dataset.offline = "saved";
+  });
+  const limit = new Promise((resolve) => setTimeout(resolve, limitMs));
+  await Promise.race([takenOver(serviceWorker, registration), limit]);
+}
+
+/** Resolves when the registration's first worker controls this page, or cannot. */
+function takenOver(serviceWorker, registration) {
+  // Only a first installation takes over open pages: an active worker that does not control
+  // this page (a hard reload) will not, nor will an update while it is there.
+  if (serviceWorker.controller || registration.active?.state === "activated") return Promise.resolve();
+  const worker = registration.installing ?? registration.waiting ?? registration.active;
+  if (!worker) return Promise.resolve();
+  return new Promise((resolve) => {
+    serviceWorker.addEventListener("controllerchange", () => resolve(), { once: true });
+    worker.addEventListener("statechange", () => worker.state === "redundant" && resolve());
+  });
 }
 
 /**

@@ -13,9 +13,12 @@ export class PythonWorker {
   /**
    * Start the worker. Resolves once Pyodide, NumPy, Pillow and main.py have loaded; rejects
    * with an Error that says why when they could not.
+   * @param {Promise<void>} [after] the worker is created once this resolves (PyScript loads
+   *   meanwhile): a worker's requests go through the service worker that controls the page
+   *   when the worker is created, or through none.
    * @returns {Promise<PythonWorker>}
    */
-  static async start() {
+  static async start(after) {
     let PyWorker;
     try {
       ({ PyWorker } = await import("./pyscript/core.js"));
@@ -35,6 +38,7 @@ export class PythonWorker {
       // worker fail to read it), and the interpreter as `version` (PyWorker reads no
       // `interpreter` key): the self-hosted Pyodide.
       const options = { config, configURL, version: new URL(config.interpreter, configURL).href };
+      await after;
       return new PythonWorker(await PyWorker(new URL("./worker.py", configURL).href, options));
     } catch (error) {
       throw new Error(`The recognizer failed to start: ${errorText(error)}`, { cause: error });
