@@ -33,6 +33,7 @@ bottom), right and bottom exclusive.
 
 import itertools
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from PIL import Image
@@ -279,17 +280,17 @@ class _Piece:
 @dataclass(frozen=True)
 class _Candidate:
     """A run of pieces read as one digit: its box, its mask, its ink alone (uint8, the
-    box's shape) and its 28x28 image (None when no ink is above the threshold)."""
+    box's shape) and its 28x28 image (None when no ink is above the threshold); ``key``
+    is the same for the same pixels (box and mask)."""
 
     box: tuple[int, int, int, int]
     mask: np.ndarray
     ink: np.ndarray
     image: np.ndarray | None
 
-    @property
+    @cached_property
     def key(self) -> bytes:
-        """The same pixels give the same key."""
-        return np.array(self.box, np.int64).tobytes() + np.packbits(self.mask).tobytes()
+        return _pixels_key(self.box, self.mask)
 
     @property
     def width(self) -> int:
@@ -298,19 +299,6 @@ class _Candidate:
     @property
     def height(self) -> int:
         return self.box[3] - self.box[1]
-
-    @classmethod
-    def of(cls, labels: np.ndarray, ink: np.ndarray, pieces: list[_Piece]) -> "_Candidate":
-        """The pieces' pixels of the working copy: labels (h, w) int32, ink (h, w) uint8."""
-        left = min(p.box[0] for p in pieces)
-        top = min(p.box[1] for p in pieces)
-        right = max(p.box[2] for p in pieces)
-        bottom = max(p.box[3] for p in pieces)
-        chosen = np.zeros(int(labels.max()) + 1, bool)  # atom -> in this candidate
-        chosen[[a for p in pieces for a in p.atoms]] = True
-        mask = chosen[labels[top:bottom, left:right]]  # (bh, bw)
-        own = np.where(mask, ink[top:bottom, left:right], 0).astype(np.uint8)  # (bh, bw)
-        return cls((left, top, right, bottom), mask, own, preprocess.mnist_from_ink(own))
 
     def full_size(self, ink: np.ndarray, factor: int) -> "_Candidate":
         """The same candidate cut out of the full-resolution ink (H, W) uint8: the ink in
@@ -333,7 +321,7 @@ class _Candidate:
 
 class _Search:
     """The working copy's components, the pieces made of them, and the candidate digits
-    read so far (each set of pixels read once)."""
+    made and read so far (each set of pixels made into a 28x28 image once, and read once)."""
 
     def __init__(self, work: np.ndarray, found: Components, reader: DigitReader):
         self.work, self.found, self.reader = work, found, reader
@@ -344,6 +332,8 @@ class _Search:
         heights = heights if heights.size else boxes[:, 3] - boxes[:, 1]
         self.height = float(np.median(heights[heights >= TALL * heights.max()]))
         self.labels = found.labels
+        self.atoms = len(boxes) + 1  # labels in self.labels are below this
+        self.made: dict[bytes, _Candidate] = {}  # candidate key -> the candidate
         self.probs: dict[bytes, np.ndarray] = {}  # candidate key -> (C,) calibrated
 
     def pieces(self, cut: set[int]) -> list[_Piece]:
@@ -377,7 +367,7 @@ class _Search:
                        top + int(ys[-1]) + 1)  # fmt: skip
                 pieces.append(_Piece((next_atom,), box, k, cut=a > 0))
                 next_atom += 1
-        self.labels = labels
+        self.labels, self.atoms = labels, next_atom
         if not pieces:  # nothing but specks: read them together
             box = (*boxes[:, :2].min(axis=0).tolist(), *boxes[:, 2:].max(axis=0).tolist())
             return [_Piece(tuple(k + 1 for k in specks), tuple(box), 0)]
@@ -406,7 +396,7 @@ class _Search:
         the log of the candidate's confidence, less its penalties (-inf: nothing to read).
         -> spans [(i, j)], (S,) float64, candidates"""
         spans = _spans(pieces, self.height)
-        candidates = [_Candidate.of(self.labels, self.work, pieces[i:j]) for i, j in spans]
+        candidates = [self.candidate(pieces[i:j]) for i, j in spans]
         new = {c.key: c.image for c in candidates if c.image is not None}
         new = {key: image for key, image in new.items() if key not in self.probs}
         if new:
@@ -427,8 +417,30 @@ class _Search:
             )
         return spans, scores, candidates
 
+    def candidate(self, pieces: list[_Piece]) -> _Candidate:
+        """The pieces' pixels of the working copy as one candidate; made once per set of
+        pixels (the same pixels come back as other pieces after a component is sliced)."""
+        left = min(p.box[0] for p in pieces)
+        top = min(p.box[1] for p in pieces)
+        right = max(p.box[2] for p in pieces)
+        bottom = max(p.box[3] for p in pieces)
+        chosen = np.zeros(self.atoms, bool)  # atom -> in this candidate
+        chosen[[a for p in pieces for a in p.atoms]] = True
+        mask = chosen[self.labels[top:bottom, left:right]]  # (bh, bw)
+        box = (left, top, right, bottom)
+        key = _pixels_key(box, mask)
+        if key not in self.made:
+            own = np.where(mask, self.work[top:bottom, left:right], 0).astype(np.uint8)
+            self.made[key] = _Candidate(box, mask, own, preprocess.mnist_from_ink(own))
+        return self.made[key]
+
     def verdict(self, candidate: _Candidate) -> Verdict:
         return decide(self.probs[candidate.key], self.reader.calibration)
+
+
+def _pixels_key(box: tuple[int, int, int, int], mask: np.ndarray) -> bytes:
+    """The same pixels give the same key: a box and its (bottom - top, right - left) mask."""
+    return np.array(box, np.int64).tobytes() + np.packbits(mask).tobytes()
 
 
 def _pen_width(mask: np.ndarray) -> float:
