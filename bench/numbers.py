@@ -5,9 +5,11 @@
 Numbers of 6 digits on the wide pad (``tools.numbers``, seeded, from $PENDIGITS_FILE) are
 read by ``recognizer.segment.read_number`` with the shipped network, in CPython (one BLAS
 thread) and in Pyodide under Node.js (``tools/pyodide/run_python.mjs``, the page's
-runtime), each drawing ``rounds`` times; a drawing's time is the least of its readings,
-so that other processes' load counts less. Prints and returns the median over drawings
-and its spread (``bench.stats.summary``). Nothing here asserts on time.
+runtime), two ways (``bench.numbers_kernel``): a first reading (the reader remembers
+nothing), and the last pen-up's reading after the number's earlier pen-ups, stroke by
+stroke, as the page reads the pad. Each is timed ``rounds`` times; a number's time is the
+least, so that other processes' load counts less. Prints and returns the median over
+numbers and its spread (``bench.stats.summary``). Nothing here asserts on time.
 """
 
 import os
@@ -41,16 +43,21 @@ NODE_TIMEOUT_S = 900
 
 
 def write_inks(path: Path, pen_file: Path, count: int) -> None:
-    """``count`` seeded 6-digit numbers on the wide pad, as "ink<i>" (H, W) uint8."""
+    """``count`` seeded 6-digit numbers on the wide pad, at each pen-up: "number<i>/<k>"
+    (H, W) uint8, number i's ink after its first k + 1 strokes."""
     digits = unipen.load_pendigits(pen_file)
     written = numbers.generate_numbers(digits, count, SEED, numbers.PADS["wide"], (DIGITS,))
-    inks = {f"ink{i}": preprocess.ink_from_rgba(numbers.rasterize_number(n))
-            for i, n in enumerate(written)}  # fmt: skip
+    inks = {}
+    for i, number in enumerate(written):
+        pad = number.pad
+        for k in range(len(number.strokes)):
+            rgba = unipen.rasterize(number.strokes[: k + 1], pad.width, pad.brush_px, pad.height)
+            inks[f"number{i}/{k}"] = preprocess.ink_from_rgba(rgba)
     np.savez_compressed(path, **inks)
 
 
-def _pyodide_times(scratch: Path, rounds: int) -> list[float]:
-    """The kernel's milliseconds per drawing of scratch/inks.npz, run in Pyodide."""
+def _pyodide_times(scratch: Path, rounds: int) -> dict[str, list[float]]:
+    """The kernel's milliseconds for scratch/inks.npz, run in Pyodide."""
     if shutil.which("node") is None or not (REPO_ROOT / "node_modules" / "pyodide").exists():
         raise FileNotFoundError("needs Node.js and `npm ci` (node_modules/pyodide)")
     env = {**os.environ, "PYODIDE_WHEELS": str(shared_path("PYODIDE_WHEELS"))}
@@ -65,12 +72,17 @@ def _pyodide_times(scratch: Path, rounds: int) -> list[float]:
 
 def run(scratch: Path, pen_file: Path, count: int = 30, rounds: int = 3) -> dict:
     """Time ``count`` numbers in both runtimes: {"digits", "numbers", "rounds", "cpython",
-    "pyodide"}, the last two ``summary`` dicts of milliseconds per number."""
+    "pyodide"}, the last two {"first", "pen_up"} of ``summary`` dicts, ms per number."""
     write_inks(scratch / "inks.npz", pen_file, count)
-    cpython = numbers_kernel.time_numbers(str(scratch / "inks.npz"), str(MODEL), rounds)
+    cpython = numbers_kernel.time_inks(str(scratch / "inks.npz"), str(MODEL), rounds)
     pyodide = _pyodide_times(scratch, rounds)
-    return {"digits": DIGITS, "numbers": count, "rounds": rounds,
-            "cpython": summary(cpython), "pyodide": summary(pyodide)}  # fmt: skip
+    return {
+        "digits": DIGITS,
+        "numbers": count,
+        "rounds": rounds,
+        "cpython": {way: summary(ms) for way, ms in cpython.items()},
+        "pyodide": {way: summary(ms) for way, ms in pyodide.items()},
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,9 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-numbers-") as folder:
         figures = run(Path(folder), shared_path("PENDIGITS_FILE"), args.numbers, args.rounds)
     for runtime in ("cpython", "pyodide"):
-        ms = figures[runtime]
-        print(f"{runtime}: {DIGITS}-digit number, median {ms['median']:.1f} ms "
-              f"[p25 {ms['p25']:.1f}, p75 {ms['p75']:.1f}] over {ms['n']} numbers")  # fmt: skip
+        for way, label in (("first", "first reading"), ("pen_up", "last pen-up")):
+            ms = figures[runtime][way]
+            print(f"{runtime}, {label}: {DIGITS}-digit number, median {ms['median']:.1f} ms "
+                  f"[p25 {ms['p25']:.1f}, p75 {ms['p75']:.1f}] over {ms['n']} numbers")  # fmt: skip
     return 0
 
 

@@ -1,6 +1,6 @@
 """Time reading numbers from their ink; runs unchanged in CPython and in Pyodide.
 
-    numbers_kernel.py INKS.npz MODEL.npz ROUNDS   (prints a JSON list of milliseconds)
+    numbers_kernel.py INKS.npz MODEL.npz ROUNDS   (prints a JSON object of milliseconds)
 
 Only NumPy and ``recognizer`` are imported, so ``bench.numbers`` runs this very file
 inside Pyodide and CPython imports it; both measure the same thing the same way.
@@ -16,25 +16,44 @@ from recognizer import segment
 from recognizer.network import load_network
 from recognizer.reader import DigitReader
 
-__all__ = ["time_numbers"]
+__all__ = ["time_inks"]
 
 
-def time_numbers(inks_path: str, model_path: str, rounds: int) -> list[float]:
-    """Milliseconds to read each drawing of ``inks_path`` ("ink0", "ink1", ... (H, W)
-    uint8) with ``segment.read_number``: per drawing, the least of ``rounds`` readings
-    (wall clock, ``time.perf_counter``), after one reading to warm up."""
+def time_inks(inks_path: str, model_path: str, rounds: int) -> dict[str, list[float]]:
+    """Milliseconds to read the drawings of ``inks_path`` with ``segment.read_number``
+    (wall clock, ``time.perf_counter``; per drawing, the least of ``rounds`` readings, after
+    one reading to warm up).
+
+    inks_path : "number<i>/<k>" (H, W) uint8, number i's ink after its first k + 1 strokes
+    returns : {"first": per number, its whole ink read by a reader that remembers nothing;
+        "pen_up": per number, its whole ink read after its earlier pen-ups' inks, one by
+        one, by the same reader (the page reads the pad at every pen-up)}
+    """
     reader = DigitReader(load_network(model_path))
     with np.load(inks_path) as stored:
-        inks = [stored[f"ink{i}"] for i in range(len(stored.files))]
-    segment.read_number(reader, inks[0])
-    best = [float("inf")] * len(inks)
+        numbers: dict[int, list[np.ndarray]] = {}
+        for name in sorted(stored.files, key=lambda n: tuple(map(int, n[6:].split("/")))):
+            numbers.setdefault(int(name[6:].split("/")[0]), []).append(stored[name])
+    segment.read_number(reader, numbers[0][-1])
+    first = [float("inf")] * len(numbers)
+    pen_up = [float("inf")] * len(numbers)
     for _ in range(rounds):
-        for i, ink in enumerate(inks):
-            start = time.perf_counter()
-            segment.read_number(reader, ink)
-            best[i] = min(best[i], 1000 * (time.perf_counter() - start))
-    return best
+        for i, inks in numbers.items():
+            reader.forget()
+            first[i] = min(first[i], _time(reader, inks[-1]))
+            reader.forget()
+            for ink in inks[:-1]:
+                segment.read_number(reader, ink)
+            pen_up[i] = min(pen_up[i], _time(reader, inks[-1]))
+    return {"first": first, "pen_up": pen_up}
+
+
+def _time(reader: DigitReader, ink: np.ndarray) -> float:
+    """Milliseconds to read one drawing."""
+    start = time.perf_counter()
+    segment.read_number(reader, ink)
+    return 1000 * (time.perf_counter() - start)
 
 
 if __name__ == "__main__":
-    print(json.dumps(time_numbers(sys.argv[1], sys.argv[2], int(sys.argv[3]))))
+    print(json.dumps(time_inks(sys.argv[1], sys.argv[2], int(sys.argv[3]))))
