@@ -14,10 +14,12 @@ image, with NumPy and Pillow only (there is no SciPy in the page):
 4. **Digits.** A digit is a run of consecutive pieces: one, or several that overlap or
    touch (a 4, 5 or 7 drawn in two strokes, a crossed 7). Every candidate run is read by
    the page's reader, through :func:`~recognizer.preprocess.mnist_from_ink` as a single
-   digit is, and dynamic programming keeps the split whose digits are together most
-   probable: the sum of the log of each digit's calibrated confidence (the "not a digit"
-   class takes its share from it), less a penalty for a digit much shorter than the
-   number's others or much wider than a digit.
+   digit is (each set of pixels made into an image once, the new ones read in one batch;
+   the reader remembers the images it read at earlier pen-ups,
+   :class:`~recognizer.reader.DigitReader`), and dynamic programming keeps the split
+   whose digits are together most probable: the sum of the log of each digit's calibrated
+   confidence (the "not a digit" class takes its share from it), less a penalty for a
+   digit much shorter than the number's others or much wider than a digit.
 5. **Touching digits.** A component read with little confidence, or wider than a digit
    usually is, may hold several digits: it is cut into vertical slices every
    :data:`GRID` digit heights and step 4 runs again, the slices now pieces, each cut
