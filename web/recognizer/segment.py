@@ -25,7 +25,11 @@ image, with NumPy and Pillow only (there is no SciPy in the page):
    :data:`GRID` digit heights and step 4 runs again, the slices now pieces, each cut
    costing :data:`CUT_COST`; the classifier decides whether and where it splits. (Not a
    component barely taller than the pen, a dot, nor one wider than :data:`MAX_CHAIN`
-   digits, a line or a zigzag: those are read whole.)
+   digits, a line or a zigzag: those are read whole.) This time only the candidates that
+   may lie on the best split are read: a candidate scores at most its penalties (a
+   confidence is at most 1), so batch by batch the most hopeful unread candidates are
+   read, until no split through an unread one can score as well as the best split of
+   read ones. The split chosen is the one reading them all would choose.
 6. **The digits** chosen are cut out of the full-resolution ink and read there, as the page
    reads a single digit.
 
@@ -77,6 +81,9 @@ MIN_PIECE = 0.12  # ... none narrower than this many digit heights ...
 PEN_PIECE = 1.0  # ... nor than this many pen widths (no digit is narrower than the pen)
 PEN_OUTLINE = 1.12  # the outline's estimate of the pen width falls short by this factor
 CUT_COST = 0.3  # what a cut through a component costs, log-probability
+BOUND_SLACK = 1e-6  # added to a candidate's highest possible score (float rounding)
+BATCH_REACH = 0.02  # a batch reads the candidates whose best split may score this near the
+# most hopeful one's (its ties, up to rounding): far fewer reads than one batch of all
 
 
 @dataclass(frozen=True)
@@ -214,7 +221,7 @@ def split_digits(ink: np.ndarray, reader: DigitReader) -> list[FoundDigit]:
         return _whole(ink, reader)
     search = _Search(work, found, reader)
     pieces = search.pieces(set())
-    spans, scores, candidates = search.score(pieces)
+    spans, scores, candidates = search.score(pieces, every=True)
     height = search.height
     doubtful = {
         pieces[i].source
@@ -227,13 +234,13 @@ def split_digits(ink: np.ndarray, reader: DigitReader) -> list[FoundDigit]:
     }
     if doubtful:
         pieces = search.pieces(doubtful)
-        spans, scores, candidates = search.score(pieces)
+        spans, scores, candidates = search.score(pieces, every=False)
     chosen = [candidates[k] for k in _best_path(spans, scores, len(pieces))]
     chosen = [c for c in chosen if c.image is not None]
     if factor == 1:
         return [c.found(search.verdict(c)) for c in chosen]
     full = [c.full_size(ink, factor) for c in chosen]
-    full = [c for c in full if c.image is not None]
+    full = [c for c in full if c is not None and c.image is not None]
     if not full:
         return []
     verdicts = reader.read(np.stack([c.image for c in full]))
@@ -281,18 +288,21 @@ class _Piece:
 
 @dataclass(frozen=True)
 class _Candidate:
-    """A run of pieces read as one digit: its box, its mask, its ink alone (uint8, the
-    box's shape) and its 28x28 image (None when no ink is above the threshold); ``key``
-    is the same for the same pixels (box and mask)."""
+    """A run of pieces read as one digit: its box, its mask and its ink alone (uint8, the
+    box's shape); ``image`` is its 28x28 image, made when first asked for (None when no ink
+    is above the threshold); ``key`` is the same for the same pixels (box and mask)."""
 
     box: tuple[int, int, int, int]
     mask: np.ndarray
     ink: np.ndarray
-    image: np.ndarray | None
 
     @cached_property
     def key(self) -> bytes:
         return _pixels_key(self.box, self.mask)
+
+    @cached_property
+    def image(self) -> np.ndarray | None:
+        return preprocess.mnist_from_ink(self.ink)
 
     @property
     def width(self) -> int:
@@ -302,9 +312,9 @@ class _Candidate:
     def height(self) -> int:
         return self.box[3] - self.box[1]
 
-    def full_size(self, ink: np.ndarray, factor: int) -> "_Candidate":
+    def full_size(self, ink: np.ndarray, factor: int) -> "_Candidate | None":
         """The same candidate cut out of the full-resolution ink (H, W) uint8: the ink in
-        the blocks of its mask, trimmed to its box."""
+        the blocks of its mask, trimmed to its box (None when none is above the threshold)."""
         left, top, right, bottom = (v * factor for v in self.box)
         bottom, right = min(bottom, ink.shape[0]), min(right, ink.shape[1])
         blocks = np.repeat(np.repeat(self.mask, factor, axis=0), factor, axis=1)  # (f bh, f bw)
@@ -312,10 +322,10 @@ class _Candidate:
         inked = own > preprocess.INK_THRESHOLD  # (bottom - top, right - left)
         ys, xs = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
         if ys.size == 0:
-            return _Candidate(self.box, self.mask, self.ink, None)
+            return None
         own = own[ys[0] : ys[-1] + 1, xs[0] : xs[-1] + 1].astype(np.uint8)
         box = (left + int(xs[0]), top + int(ys[0]), left + int(xs[-1]) + 1, top + int(ys[-1]) + 1)
-        return _Candidate(box, own > 0, own, preprocess.mnist_from_ink(own))
+        return _Candidate(box, own > 0, own)
 
     def found(self, verdict: Verdict) -> FoundDigit:
         return FoundDigit(self.box, self.ink, self.image, verdict)
@@ -393,31 +403,60 @@ class _Search:
         step = max(1, round(GRID * self.height), -(-(width - 2 * margin) // MAX_SLICES))
         return list(range(margin, width - margin + 1, step))
 
-    def score(self, pieces: list[_Piece]):
+    def score(self, pieces: list[_Piece], every: bool):
         """The runs of ``pieces`` worth reading as one digit, their candidates and scores:
         the log of the candidate's confidence, less its penalties (-inf: nothing to read).
-        -> spans [(i, j)], (S,) float64, candidates"""
+
+        every : read every candidate; else only those that may lie on the best split
+            (:func:`_worth_reading`), batch by batch: a candidate left unread scores -inf,
+            and the best split is the one that reading them all would give.
+        -> spans [(i, j)], (S,) float64, candidates
+        """
         spans = _spans(pieces, self.height)
         candidates = [self.candidate(pieces[i:j]) for i, j in spans]
-        new = {c.key: c.image for c in candidates if c.image is not None}
-        new = {key: image for key, image in new.items() if key not in self.probs}
+        cuts = [pieces[i].cut for i, _ in spans]
+        highest = [self._highest(c, cut) for c, cut in zip(candidates, cuts, strict=True)]
+        bounds = np.full(len(spans), np.inf) if every else np.array(highest)  # (S,)
+        scores = np.full(len(spans), np.nan)  # (S,) nan: not read yet
+        for k, candidate in enumerate(candidates):
+            if candidate.key in self.probs:  # read before
+                scores[k] = self._score(candidate, cuts[k])
+        while batch := _worth_reading(spans, scores, bounds, len(pieces)):
+            self._read([candidates[k] for k in batch])
+            for k in batch:
+                scores[k] = self._score(candidates[k], cuts[k])
+        scores[np.isnan(scores)] = -np.inf
+        return spans, scores, candidates
+
+    def _read(self, candidates: list[_Candidate]) -> None:
+        """Read the candidates not read yet (one batch), into ``self.probs``."""
+        new = {c.key: c.image for c in candidates if c.key not in self.probs}
+        new = {key: image for key, image in new.items() if image is not None}
         if new:
             probs = self.reader.probabilities(np.stack(list(new.values())))  # (M, C)
             self.probs.update(zip(new, probs, strict=True))
-        scores = np.full(len(spans), -np.inf)
-        for k, ((i, _), candidate) in enumerate(zip(spans, candidates, strict=True)):
-            if candidate.image is None:
-                continue
-            confidence = float(self.probs[candidate.key][:N_DIGITS].max())
-            short = min(1.0, candidate.height / (SHORT * self.height))
-            wide = max(0.0, candidate.width / self.height - WIDE)
-            scores[k] = (
-                np.log(max(confidence, MIN_CONFIDENCE))
-                + SHORT_WEIGHT * np.log(short)
-                - WIDE_WEIGHT * wide
-                - CUT_COST * pieces[i].cut
-            )
-        return spans, scores, candidates
+
+    def _score(self, candidate: _Candidate, cut: bool) -> float:
+        """A read candidate's score: the log of its confidence, less its penalties."""
+        if candidate.image is None:
+            return -np.inf
+        confidence = float(self.probs[candidate.key][:N_DIGITS].max())
+        short = min(1.0, candidate.height / (SHORT * self.height))
+        wide = max(0.0, candidate.width / self.height - WIDE)
+        return (
+            np.log(max(confidence, MIN_CONFIDENCE))
+            + SHORT_WEIGHT * np.log(short)
+            - WIDE_WEIGHT * wide
+            - CUT_COST * cut
+        )
+
+    def _highest(self, candidate: _Candidate, cut: bool) -> float:
+        """The highest score a candidate can have, unread: its penalties (a confidence is
+        at most 1), and BOUND_SLACK for float rounding."""
+        short = min(1.0, candidate.height / (SHORT * self.height))
+        wide = max(0.0, candidate.width / self.height - WIDE)
+        penalties = SHORT_WEIGHT * np.log(short) - WIDE_WEIGHT * wide - CUT_COST * cut
+        return float(penalties) + BOUND_SLACK
 
     def candidate(self, pieces: list[_Piece]) -> _Candidate:
         """The pieces' pixels of the working copy as one candidate; made once per set of
@@ -433,7 +472,7 @@ class _Search:
         key = _pixels_key(box, mask)
         if key not in self.made:
             own = np.where(mask, self.work[top:bottom, left:right], 0).astype(np.uint8)
-            self.made[key] = _Candidate(box, mask, own, preprocess.mnist_from_ink(own))
+            self.made[key] = _Candidate(box, mask, own)
         return self.made[key]
 
     def verdict(self, candidate: _Candidate) -> Verdict:
@@ -475,6 +514,44 @@ def _spans(pieces: list[_Piece], height: float) -> list[tuple[int, int]]:
         first = sources.index(source)
         spans.add((first, len(sources) - sources[::-1].index(source)))
     return sorted(spans)
+
+
+def _worth_reading(
+    spans: list[tuple[int, int]], scores: np.ndarray, bounds: np.ndarray, count: int
+) -> list[int]:
+    """The next batch of spans to read: the unread ones (nan score) through which a split
+    may score at least as well as the best split of read spans, counting each unread span
+    at its highest possible score (``bounds``); of those, the ones within BATCH_REACH of
+    the most hopeful. Empty when no unread span can be on the best split.
+    spans : sorted (i, j) piece ranges; scores, bounds : (S,) float64."""
+    unread = np.isnan(scores)  # (S,)
+    if not unread.any():
+        return []
+    best_read = _totals(spans, np.where(unread, -np.inf, scores), count)[0][count]
+    hopeful = np.where(unread, bounds, scores)  # (S,) each span at its highest
+    ahead, behind = _totals(spans, hopeful, count)
+    starts, ends = (np.array(side) for side in zip(*spans, strict=True))  # (S,) each
+    through = ahead[starts] + hopeful + behind[ends]  # (S,) the best split through each span
+    open_ = unread & (through >= best_read)
+    if not open_.any():
+        return []
+    return np.flatnonzero(open_ & (through >= through[open_].max() - BATCH_REACH)).tolist()
+
+
+def _totals(
+    spans: list[tuple[int, int]], scores: np.ndarray, count: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The best total score of spans covering pieces 0..j-1 (ahead[j]) and j..count-1
+    (behind[j]): (count + 1,) float64 each, -inf where none does. spans : sorted (i, j)."""
+    ahead = np.full(count + 1, -np.inf)
+    ahead[0] = 0.0
+    for (i, j), score in zip(spans, scores.tolist(), strict=True):  # sorted by start
+        ahead[j] = max(ahead[j], ahead[i] + score)
+    behind = np.full(count + 1, -np.inf)
+    behind[count] = 0.0
+    for (i, j), score in sorted(zip(spans, scores.tolist(), strict=True), reverse=True):
+        behind[i] = max(behind[i], behind[j] + score)
+    return ahead, behind
 
 
 def _best_path(spans: list[tuple[int, int]], scores: np.ndarray, count: int) -> list[int]:
