@@ -26,6 +26,7 @@ import traceback
 from pathlib import Path
 
 from bench import accuracy, forward, lighthouse, page, photos, report
+from bench import numbers as numbers_bench
 from bench.nets import PRESETS, REPO_ROOT
 from bench.site import build_bench_site
 from tools import upload_files
@@ -146,6 +147,15 @@ def _page_parts(args, scratch: Path) -> dict:
     return parts
 
 
+def _numbers_part(scratch: Path) -> dict:
+    """A 6-digit number read from its ink, CPython and Pyodide (bench.numbers)."""
+    pen_file = _env_path("PENDIGITS_FILE")
+    if pen_file is None:
+        return {"skipped": "$PENDIGITS_FILE is not set"}
+    (scratch / "numbers").mkdir()
+    return _part("reading numbers", numbers_bench.run, scratch / "numbers", pen_file)
+
+
 def _accuracy_part(page_parts: dict) -> dict:
     mnist = {}
     for name in PRESETS:
@@ -202,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         scratch = Path(folder)
         (scratch / "forward").mkdir()
         parts = {"forward": _part("forward pass", forward.run, scratch / "forward", args.quick)}
+        parts["numbers"] = _numbers_part(scratch)
         page_parts = _page_parts(args, scratch)
         parts["startup"] = page_parts["startup"]
         parts["lighthouse"] = page_parts["lighthouse"]

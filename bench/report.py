@@ -70,6 +70,21 @@ def _forward(part: dict) -> list[str]:
     return lines
 
 
+def _numbers(part: dict) -> list[str]:
+    return [
+        f"A {part['digits']}-digit number read from the pad's ink (`recognizer.segment`), ms, "
+        f"median [p25-p75] over {part['numbers']} generated numbers, each the least of "
+        f"{part['rounds']} readings (`python -m bench.numbers`): read first, and at its last "
+        "pen-up after the earlier ones (the reader remembers the digits it has read).",
+        "",
+        "| runtime | first reading | last pen-up |",
+        "| --- | ---: | ---: |",
+        f"| CPython, one BLAS thread | {_ms(part['cpython']['first'])} "
+        f"| {_ms(part['cpython']['pen_up'])} |",
+        f"| Pyodide in Node | {_ms(part['pyodide']['first'])} | {_ms(part['pyodide']['pen_up'])} |",
+    ]
+
+
 def _startup(part: dict) -> list[str]:
     lines = [
         f"Page start-up in headless Chromium on localhost, navigation -> ready, ms, "
@@ -350,6 +365,7 @@ def _uploads(part: dict) -> list[str]:
 
 SECTIONS = (
     ("forward", "Forward pass", _forward),
+    ("numbers", "Reading a number", _numbers),
     ("startup", "Start-up and download size", _startup),
     ("lighthouse", "Lighthouse", _lighthouse),
     ("accuracy", "Accuracy", _accuracy),

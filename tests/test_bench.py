@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bench import report
+from bench import numbers_kernel, report
 from bench.accuracy import writer_independent
 from bench.nets import PRESETS, preset_path, write_standin
 from bench.onnx_export import forward_flops, npz_to_onnx
@@ -113,3 +113,31 @@ def test_look_inside_table_reports_tails_and_the_original_network():
     )
     assert "#### Look inside, and the original network" in rendered
     assert "#### Forward pass\n\n_Skipped: not measured in this run_" in rendered
+
+
+def test_numbers_kernel_times_first_readings_and_pen_ups(tmp_path):
+    blank = np.zeros((60, 90), np.uint8)
+    one = blank.copy()
+    one[10:50, 20:26] = 255  # a 1
+    eleven = one.copy()
+    eleven[10:50, 60:66] = 255
+    inks = {"number0/0": one, "number0/1": eleven, "number1/0": blank}
+    np.savez(tmp_path / "inks.npz", **inks)
+    model = REPO_ROOT / "weights" / "default.npz"
+    times = numbers_kernel.time_inks(str(tmp_path / "inks.npz"), str(model), rounds=2)
+    assert set(times) == {"first", "pen_up"}
+    for values in times.values():
+        assert len(values) == 2 and all(np.isfinite(t) and t >= 0 for t in values)
+
+
+def test_numbers_section_reports_both_runtimes_and_both_ways():
+    def ms(median):
+        return {"median": median, "p25": median - 1, "p75": median + 1, "min": 1.0, "n": 30}
+
+    part = {"digits": 6, "numbers": 30, "rounds": 3}
+    part |= {"cpython": {"first": ms(20.5), "pen_up": ms(10.5)}}
+    part |= {"pyodide": {"first": ms(90.2), "pen_up": ms(40.2)}}
+    text = "\n".join(report._numbers(part))
+    assert "6-digit number" in text and "least of 3 readings" in text
+    assert "| CPython, one BLAS thread | 20.5 [19.5-21.5] | 10.5 [9.5-11.5] |" in text
+    assert "| Pyodide in Node | 90.2 [89.2-91.2] | 40.2 [39.2-41.2] |" in text

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from PIL import Image
 from test_network import LAYERS, make_arrays
 
 from recognizer import rotations
@@ -29,6 +30,17 @@ def test_views_are_the_image_then_its_rotations(bars):
     # Counter-clockwise (+8 degrees) moves a vertical bar's top to the left.
     top_col = lambda image: np.nonzero(image[5] > 60)[0].mean()  # noqa: E731
     assert top_col(turned[2, 0]) < 13.5 < top_col(turned[1, 0])
+
+
+@pytest.mark.parametrize("angle", [-8.0, 8.0, 3.5, -30.0, 90.5])
+@pytest.mark.parametrize("shape", [(28, 28), (17, 23)])
+def test_rotation_is_pillows_bit_for_bit(angle, shape):
+    images = np.random.default_rng(5).integers(0, 256, (6, *shape), dtype=np.uint8)
+    images[:3] = np.where(images[:3] > 200, images[:3], 0)  # sparse strokes, as digits are
+    turned = rotations.rotated(images, (angle,))[0]  # (6, H, W)
+    pillow = [Image.fromarray(image).rotate(angle, resample=Image.Resampling.BILINEAR)
+              for image in images]  # fmt: skip
+    np.testing.assert_array_equal(turned, np.stack([np.asarray(p) for p in pillow]))
 
 
 def test_probabilities_are_the_mean_over_the_views(tmp_path, bars):

@@ -193,6 +193,36 @@ def test_an_empty_pad_gives_no_digits(reader):
     assert reading.digits == [] and reading.text == ""
 
 
+@pytest.mark.parametrize(("writer", "seed"), [(5, 0), (7, 1), (12, 2), (3, 3)])
+def test_reading_the_hopeful_candidates_splits_as_reading_them_all(
+    reader, by_writer, monkeypatch, writer, seed
+):
+    rng = np.random.default_rng(seed)
+    samples = [by_writer[writer][int(label)][0] for label in rng.integers(0, 10, 4)]
+    gaps = [-0.06, 0.0, -0.03]  # a chain of touching digits: components are sliced
+    number = numbers.write_number(samples, rng, numbers.PADS["wide"], writer, gaps=gaps)
+    ink = numbers.rasterize_number(number)[..., 3]
+
+    def reading() -> tuple[segment.NumberReading, int]:
+        """The number read by a reader that remembers nothing, and the images it read."""
+        fresh, read = DigitReader(reader.network), []
+        probabilities = fresh.probabilities
+        fresh.probabilities = lambda images: read.append(len(images)) or probabilities(images)
+        return segment.read_number(fresh, ink), sum(read)
+
+    hopeful, hopeful_reads = reading()
+    every = lambda spans, scores, bounds, count: np.flatnonzero(np.isnan(scores)).tolist()  # noqa: E731
+    monkeypatch.setattr(segment, "_worth_reading", every)
+    everything, all_reads = reading()
+    assert hopeful.text == everything.text
+    for mine, theirs in zip(hopeful.digits, everything.digits, strict=True):
+        assert mine.box == theirs.box and (mine.image == theirs.image).all()
+        assert mine.verdict.kind == theirs.verdict.kind
+        assert (mine.verdict.digit, mine.verdict.confidence) == (
+            theirs.verdict.digit, theirs.verdict.confidence)  # fmt: skip
+    assert hopeful_reads < all_reads
+
+
 def test_a_number_is_read_left_to_right(reader, by_writer):
     samples = [by_writer[9][label][1] for label in (3, 0, 7, 1, 5)]
     number = numbers.write_number(samples, np.random.default_rng(4), numbers.PADS["wide"], 9)

@@ -139,12 +139,13 @@ def single_digits(reader: DigitReader, digits: Sequence[unipen.PenDigit]) -> dic
 
 def time_six_digits(reader: DigitReader, digits: Sequence[unipen.PenDigit], seed: int) -> dict:
     """Milliseconds to read a 6-digit number on the wide pad from its ink (median, 90th
-    percentile)."""
+    percentile), each as a first reading (the reader's memo emptied before)."""
     written = numbers.generate_numbers(digits, TIMED_NUMBERS, seed, numbers.PADS["wide"], (6,))
     inks = [preprocess.ink_from_rgba(numbers.rasterize_number(n)) for n in written]
     segment.read_number(reader, inks[0], written[0].stroke_spans)  # warm up
     times = []
     for ink, number in zip(inks, written, strict=True):
+        reader.forget()
         start = time.perf_counter()
         segment.read_number(reader, ink, number.stroke_spans)
         times.append(1000 * (time.perf_counter() - start))

@@ -130,19 +130,22 @@ class Recognizer:
         }
 
     def recognize_image(self, data: bytes) -> dict:
-        """Read an image file's bytes: one digit, or a number of several (the ink found in
-        it split as a drawing is, ``recognizer.segment``); unreadable input gives an error
-        result. The result also has ``region``: [left, top, right, bottom] of the ink read,
-        fractions of the image; a number's digits have their ``box`` as fractions of the
-        image too."""
+        """Read an image file's bytes: one digit, or, when its ink is not surely one digit, a
+        number of several (the ink split as a drawing is, ``recognizer.segment``); unreadable
+        input gives an error result. The result also has ``region``: [left, top, right,
+        bottom] of the ink read, fractions of the image; a number's digits have their ``box``
+        as fractions of the image too."""
         try:
             reading = preprocess.read_image_bytes(data)
         except preprocess.ImageInputError as error:
             return {"state": "error", "message": str(error)}
         region = list(reading.region)
+        single = {**self.classify(reading.digit), "region": region}
+        if single["verdict"] == "digit":  # a picture has no strokes to say where digits part
+            return single
         found = segment.read_number(self.reader, reading.ink)
         if len(found.digits) <= 1:
-            return {**self.classify(reading.digit), "region": region}
+            return single
         left, top, right, bottom = region
         height, width = reading.ink.shape
         scale = np.array([right - left, bottom - top] * 2) / np.array([width, height] * 2)

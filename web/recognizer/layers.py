@@ -77,7 +77,7 @@ def conv2d(x: np.ndarray, kernel: np.ndarray | Kernel, bias: np.ndarray) -> np.n
     x : (N, H, W, C_in) float32
     kernel : (kh, kw, C_in, C_out) float32, or that array prepared by :func:`as_kernel`
     bias : (C_out,) float32
-    returns : (N, H - kh + 1, W - kw + 1, C_out) float32
+    returns : (N, H - kh + 1, W - kw + 1, C_out) float32, not always C-contiguous
     """
     kernel = as_kernel(kernel)
     kh, kw, c_in, c_out = kernel.shape
@@ -92,7 +92,9 @@ def conv2d(x: np.ndarray, kernel: np.ndarray | Kernel, bias: np.ndarray) -> np.n
         columns = windows[..., 0].transpose(3, 4, 0, 1, 2).reshape(kh * kw, -1)  # (K, M)
         out = np.einsum("km,ko->om", columns, kernel.matrix)  # (C_out, M)
         out += bias[:, None]
-        out = np.ascontiguousarray(out.T)  # (M, C_out)
+        # A transposed view, not a copy: the elementwise steps after it (pool, ReLU) keep
+        # channels first in memory, and a Winograd convolution next reads them so.
+        out = out.T  # (M, C_out) view
     else:
         # im2col: one row per output pixel, in the kernel's (kh, kw, C_in) order, so a
         # plain reshape of the kernel matches the columns.

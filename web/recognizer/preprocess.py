@@ -12,6 +12,7 @@ Everything is NumPy and Pillow, so the module runs unchanged under Pyodide.
 """
 
 import io
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -92,7 +93,7 @@ def mnist_from_ink(ink: np.ndarray) -> np.ndarray | None:
     crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.float32)  # (h, w)
     height, width = crop.shape
     # Centre of mass in continuous coordinates (pixel i spans [i, i + 1)).
-    mass = crop.sum(dtype=np.float64)
+    mass = float(crop.sum(dtype=np.float64))  # Python floats below: scalar NumPy is slower
     com_y = float(crop.sum(axis=1) @ np.arange(height)) / mass + 0.5
     com_x = float(crop.sum(axis=0) @ np.arange(width)) / mass + 0.5
 
@@ -106,12 +107,15 @@ def mnist_from_ink(ink: np.ndarray) -> np.ndarray | None:
     left = _clamp(com_x - (CENTRE + 0.5) / scale, width, span)
 
     # Pad with zeros so the field and the filter's reach lie inside the image.
-    reach = int(np.ceil(FILTER_SUPPORT / scale)) + 1
-    pad_top = int(np.ceil(-top)) + reach
-    pad_left = int(np.ceil(-left)) + reach
-    pad_bottom = max(0, int(np.ceil(top + span)) - work.shape[0]) + reach
-    pad_right = max(0, int(np.ceil(left + span)) - work.shape[1]) + reach
-    padded = np.pad(work, ((pad_top, pad_bottom), (pad_left, pad_right)))  # (H', W')
+    reach = math.ceil(FILTER_SUPPORT / scale) + 1
+    pad_top = math.ceil(-top) + reach
+    pad_left = math.ceil(-left) + reach
+    pad_bottom = max(0, math.ceil(top + span) - work.shape[0]) + reach
+    pad_right = max(0, math.ceil(left + span) - work.shape[1]) + reach
+    padded = np.zeros(  # (H', W'); np.pad does the same in many more NumPy calls
+        (pad_top + work.shape[0] + pad_bottom, pad_left + work.shape[1] + pad_right), np.float32
+    )
+    padded[pad_top : pad_top + work.shape[0], pad_left : pad_left + work.shape[1]] = work
     box = (left + pad_left, top + pad_top, left + pad_left + span, top + pad_top + span)
     field = Image.fromarray(padded).resize((IMAGE_SIZE, IMAGE_SIZE), RESAMPLE, box=box)
     out = np.clip(np.asarray(field, dtype=np.float32), 0.0, None)  # (28, 28)

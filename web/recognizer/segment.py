@@ -14,10 +14,12 @@ image, with NumPy and Pillow only (there is no SciPy in the page):
 4. **Digits.** A digit is a run of consecutive pieces: one, or several that overlap or
    touch (a 4, 5 or 7 drawn in two strokes, a crossed 7). Every candidate run is read by
    the page's reader, through :func:`~recognizer.preprocess.mnist_from_ink` as a single
-   digit is, and dynamic programming keeps the split whose digits are together most
-   probable: the sum of the log of each digit's calibrated confidence (the "not a digit"
-   class takes its share from it), less a penalty for a digit much shorter than the
-   number's others or much wider than a digit.
+   digit is (each set of pixels made into an image once, the new ones read in one batch;
+   the reader remembers the images it read at earlier pen-ups,
+   :class:`~recognizer.reader.DigitReader`), and dynamic programming keeps the split
+   whose digits are together most probable: the sum of the log of each digit's calibrated
+   confidence (the "not a digit" class takes its share from it), less a penalty for a
+   digit much shorter than the number's others or much wider than a digit.
 5. **Touching digits.** A component read with little confidence, or wider than a digit
    usually is, may hold several digits: it is cut into vertical slices every
    :data:`GRID` digit heights and step 4 runs again, the slices now pieces, each cut
@@ -26,7 +28,11 @@ image, with NumPy and Pillow only (there is no SciPy in the page):
    digits, a line or a zigzag: those are read whole.) When the strokes' extents are known
    (the page's pad), no cut divides a stroke, except close to its ends, where a neighbour
    may touch it: digits are written in strokes of their own, and a scribble drawn in one
-   stroke stays one thing, read whole.
+   stroke stays one thing, read whole. This time only the candidates that may lie on the
+   best split are read: a candidate scores at most its penalties (a confidence is at most
+   1), so batch by batch the most hopeful unread candidates are read, until no split
+   through an unread one can score as well as the best split of read ones. The split
+   chosen is the one reading them all would choose.
 6. **The digits** chosen are cut out of the full-resolution ink and read there, as the page
    reads a single digit.
 
@@ -36,6 +42,7 @@ bottom), right and bottom exclusive.
 
 import itertools
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -79,6 +86,9 @@ PEN_PIECE = 1.0  # ... nor than this many pen widths (no digit is narrower than 
 PEN_OUTLINE = 1.12  # the outline's estimate of the pen width falls short by this factor
 CUT_COST = 0.3  # what a cut through a component costs, log-probability
 STROKE_END = 0.2  # a cut crosses a stroke only this close to its end, in digit heights
+BOUND_SLACK = 1e-6  # added to a candidate's highest possible score (float rounding)
+BATCH_REACH = 0.02  # a batch reads the candidates whose best split may score this near the
+# most hopeful one's (its ties, up to rounding): far fewer reads than one batch of all
 
 
 @dataclass(frozen=True)
@@ -222,7 +232,7 @@ def split_digits(
     spans = None if stroke_spans is None else np.asarray(stroke_spans, np.float64) / factor
     search = _Search(work, found, reader, spans)
     pieces = search.pieces(set())
-    spans, scores, candidates = search.score(pieces)
+    spans, scores, candidates = search.score(pieces, every=True)
     height = search.height
     doubtful = {
         pieces[i].source
@@ -235,13 +245,13 @@ def split_digits(
     }
     if doubtful:
         pieces = search.pieces(doubtful)
-        spans, scores, candidates = search.score(pieces)
+        spans, scores, candidates = search.score(pieces, every=False)
     chosen = [candidates[k] for k in _best_path(spans, scores, len(pieces))]
     chosen = [c for c in chosen if c.image is not None]
     if factor == 1:
         return [c.found(search.verdict(c)) for c in chosen]
     full = [c.full_size(ink, factor) for c in chosen]
-    full = [c for c in full if c.image is not None]
+    full = [c for c in full if c is not None and c.image is not None]
     if not full:
         return []
     verdicts = reader.read(np.stack([c.image for c in full]))
@@ -293,18 +303,21 @@ class _Piece:
 
 @dataclass(frozen=True)
 class _Candidate:
-    """A run of pieces read as one digit: its box, its mask, its ink alone (uint8, the
-    box's shape) and its 28x28 image (None when no ink is above the threshold)."""
+    """A run of pieces read as one digit: its box, its mask and its ink alone (uint8, the
+    box's shape); ``image`` is its 28x28 image, made when first asked for (None when no ink
+    is above the threshold); ``key`` is the same for the same pixels (box and mask)."""
 
     box: tuple[int, int, int, int]
     mask: np.ndarray
     ink: np.ndarray
-    image: np.ndarray | None
 
-    @property
+    @cached_property
     def key(self) -> bytes:
-        """The same pixels give the same key."""
-        return np.array(self.box, np.int64).tobytes() + np.packbits(self.mask).tobytes()
+        return _pixels_key(self.box, self.mask)
+
+    @cached_property
+    def image(self) -> np.ndarray | None:
+        return preprocess.mnist_from_ink(self.ink)
 
     @property
     def width(self) -> int:
@@ -314,22 +327,9 @@ class _Candidate:
     def height(self) -> int:
         return self.box[3] - self.box[1]
 
-    @classmethod
-    def of(cls, labels: np.ndarray, ink: np.ndarray, pieces: list[_Piece]) -> "_Candidate":
-        """The pieces' pixels of the working copy: labels (h, w) int32, ink (h, w) uint8."""
-        left = min(p.box[0] for p in pieces)
-        top = min(p.box[1] for p in pieces)
-        right = max(p.box[2] for p in pieces)
-        bottom = max(p.box[3] for p in pieces)
-        chosen = np.zeros(int(labels.max()) + 1, bool)  # atom -> in this candidate
-        chosen[[a for p in pieces for a in p.atoms]] = True
-        mask = chosen[labels[top:bottom, left:right]]  # (bh, bw)
-        own = np.where(mask, ink[top:bottom, left:right], 0).astype(np.uint8)  # (bh, bw)
-        return cls((left, top, right, bottom), mask, own, preprocess.mnist_from_ink(own))
-
-    def full_size(self, ink: np.ndarray, factor: int) -> "_Candidate":
+    def full_size(self, ink: np.ndarray, factor: int) -> "_Candidate | None":
         """The same candidate cut out of the full-resolution ink (H, W) uint8: the ink in
-        the blocks of its mask, trimmed to its box."""
+        the blocks of its mask, trimmed to its box (None when none is above the threshold)."""
         left, top, right, bottom = (v * factor for v in self.box)
         bottom, right = min(bottom, ink.shape[0]), min(right, ink.shape[1])
         blocks = np.repeat(np.repeat(self.mask, factor, axis=0), factor, axis=1)  # (f bh, f bw)
@@ -337,10 +337,10 @@ class _Candidate:
         inked = own > preprocess.INK_THRESHOLD  # (bottom - top, right - left)
         ys, xs = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
         if ys.size == 0:
-            return _Candidate(self.box, self.mask, self.ink, None)
+            return None
         own = own[ys[0] : ys[-1] + 1, xs[0] : xs[-1] + 1].astype(np.uint8)
         box = (left + int(xs[0]), top + int(ys[0]), left + int(xs[-1]) + 1, top + int(ys[-1]) + 1)
-        return _Candidate(box, own > 0, own, preprocess.mnist_from_ink(own))
+        return _Candidate(box, own > 0, own)
 
     def found(self, verdict: Verdict) -> FoundDigit:
         return FoundDigit(self.box, self.ink, self.image, verdict)
@@ -348,7 +348,7 @@ class _Candidate:
 
 class _Search:
     """The working copy's components, the pieces made of them, and the candidate digits
-    read so far (each set of pixels read once)."""
+    made and read so far (each set of pixels made into a 28x28 image once, and read once)."""
 
     def __init__(
         self,
@@ -366,6 +366,8 @@ class _Search:
         heights = heights if heights.size else boxes[:, 3] - boxes[:, 1]
         self.height = float(np.median(heights[heights >= TALL * heights.max()]))
         self.labels = found.labels
+        self.atoms = len(boxes) + 1  # labels in self.labels are below this
+        self.made: dict[bytes, _Candidate] = {}  # candidate key -> the candidate
         self.probs: dict[bytes, np.ndarray] = {}  # candidate key -> (C,) calibrated
 
     def pieces(self, cut: set[int]) -> list[_Piece]:
@@ -399,7 +401,7 @@ class _Search:
                        top + int(ys[-1]) + 1)  # fmt: skip
                 pieces.append(_Piece((next_atom,), box, k, cut=a > 0))
                 next_atom += 1
-        self.labels = labels
+        self.labels, self.atoms = labels, next_atom
         if not pieces:  # nothing but specks: read them together
             box = (*boxes[:, :2].min(axis=0).tolist(), *boxes[:, 2:].max(axis=0).tolist())
             return [_Piece(tuple(k + 1 for k in specks), tuple(box), 0)]
@@ -432,34 +434,85 @@ class _Search:
             columns = columns[~divides]
         return columns.tolist()
 
-    def score(self, pieces: list[_Piece]):
+    def score(self, pieces: list[_Piece], every: bool):
         """The runs of ``pieces`` worth reading as one digit, their candidates and scores:
         the log of the candidate's confidence, less its penalties (-inf: nothing to read).
-        -> spans [(i, j)], (S,) float64, candidates"""
+
+        every : read every candidate; else only those that may lie on the best split
+            (:func:`_worth_reading`), batch by batch: a candidate left unread scores -inf,
+            and the best split is the one that reading them all would give.
+        -> spans [(i, j)], (S,) float64, candidates
+        """
         spans = _spans(pieces, self.height)
-        candidates = [_Candidate.of(self.labels, self.work, pieces[i:j]) for i, j in spans]
-        new = {c.key: c.image for c in candidates if c.image is not None}
-        new = {key: image for key, image in new.items() if key not in self.probs}
+        candidates = [self.candidate(pieces[i:j]) for i, j in spans]
+        cuts = [pieces[i].cut for i, _ in spans]
+        highest = [self._highest(c, cut) for c, cut in zip(candidates, cuts, strict=True)]
+        bounds = np.full(len(spans), np.inf) if every else np.array(highest)  # (S,)
+        scores = np.full(len(spans), np.nan)  # (S,) nan: not read yet
+        for k, candidate in enumerate(candidates):
+            if candidate.key in self.probs:  # read before
+                scores[k] = self._score(candidate, cuts[k])
+        while batch := _worth_reading(spans, scores, bounds, len(pieces)):
+            self._read([candidates[k] for k in batch])
+            for k in batch:
+                scores[k] = self._score(candidates[k], cuts[k])
+        scores[np.isnan(scores)] = -np.inf
+        return spans, scores, candidates
+
+    def _read(self, candidates: list[_Candidate]) -> None:
+        """Read the candidates not read yet (one batch), into ``self.probs``."""
+        new = {c.key: c.image for c in candidates if c.key not in self.probs}
+        new = {key: image for key, image in new.items() if image is not None}
         if new:
             probs = self.reader.probabilities(np.stack(list(new.values())))  # (M, C)
             self.probs.update(zip(new, probs, strict=True))
-        scores = np.full(len(spans), -np.inf)
-        for k, ((i, _), candidate) in enumerate(zip(spans, candidates, strict=True)):
-            if candidate.image is None:
-                continue
-            confidence = float(self.probs[candidate.key][:N_DIGITS].max())
-            short = min(1.0, candidate.height / (SHORT * self.height))
-            wide = max(0.0, candidate.width / self.height - WIDE)
-            scores[k] = (
-                np.log(max(confidence, MIN_CONFIDENCE))
-                + SHORT_WEIGHT * np.log(short)
-                - WIDE_WEIGHT * wide
-                - CUT_COST * pieces[i].cut
-            )
-        return spans, scores, candidates
+
+    def _score(self, candidate: _Candidate, cut: bool) -> float:
+        """A read candidate's score: the log of its confidence, less its penalties."""
+        if candidate.image is None:
+            return -np.inf
+        confidence = float(self.probs[candidate.key][:N_DIGITS].max())
+        short = min(1.0, candidate.height / (SHORT * self.height))
+        wide = max(0.0, candidate.width / self.height - WIDE)
+        return (
+            np.log(max(confidence, MIN_CONFIDENCE))
+            + SHORT_WEIGHT * np.log(short)
+            - WIDE_WEIGHT * wide
+            - CUT_COST * cut
+        )
+
+    def _highest(self, candidate: _Candidate, cut: bool) -> float:
+        """The highest score a candidate can have, unread: its penalties (a confidence is
+        at most 1), and BOUND_SLACK for float rounding."""
+        short = min(1.0, candidate.height / (SHORT * self.height))
+        wide = max(0.0, candidate.width / self.height - WIDE)
+        penalties = SHORT_WEIGHT * np.log(short) - WIDE_WEIGHT * wide - CUT_COST * cut
+        return float(penalties) + BOUND_SLACK
+
+    def candidate(self, pieces: list[_Piece]) -> _Candidate:
+        """The pieces' pixels of the working copy as one candidate; made once per set of
+        pixels (the same pixels come back as other pieces after a component is sliced)."""
+        left = min(p.box[0] for p in pieces)
+        top = min(p.box[1] for p in pieces)
+        right = max(p.box[2] for p in pieces)
+        bottom = max(p.box[3] for p in pieces)
+        chosen = np.zeros(self.atoms, bool)  # atom -> in this candidate
+        chosen[[a for p in pieces for a in p.atoms]] = True
+        mask = chosen[self.labels[top:bottom, left:right]]  # (bh, bw)
+        box = (left, top, right, bottom)
+        key = _pixels_key(box, mask)
+        if key not in self.made:
+            own = np.where(mask, self.work[top:bottom, left:right], 0).astype(np.uint8)
+            self.made[key] = _Candidate(box, mask, own)
+        return self.made[key]
 
     def verdict(self, candidate: _Candidate) -> Verdict:
         return decide(self.probs[candidate.key], self.reader.calibration)
+
+
+def _pixels_key(box: tuple[int, int, int, int], mask: np.ndarray) -> bytes:
+    """The same pixels give the same key: a box and its (bottom - top, right - left) mask."""
+    return np.array(box, np.int64).tobytes() + np.packbits(mask).tobytes()
 
 
 def _pen_width(mask: np.ndarray) -> float:
@@ -492,6 +545,44 @@ def _spans(pieces: list[_Piece], height: float) -> list[tuple[int, int]]:
         first = sources.index(source)
         spans.add((first, len(sources) - sources[::-1].index(source)))
     return sorted(spans)
+
+
+def _worth_reading(
+    spans: list[tuple[int, int]], scores: np.ndarray, bounds: np.ndarray, count: int
+) -> list[int]:
+    """The next batch of spans to read: the unread ones (nan score) through which a split
+    may score at least as well as the best split of read spans, counting each unread span
+    at its highest possible score (``bounds``); of those, the ones within BATCH_REACH of
+    the most hopeful. Empty when no unread span can be on the best split.
+    spans : sorted (i, j) piece ranges; scores, bounds : (S,) float64."""
+    unread = np.isnan(scores)  # (S,)
+    if not unread.any():
+        return []
+    best_read = _totals(spans, np.where(unread, -np.inf, scores), count)[0][count]
+    hopeful = np.where(unread, bounds, scores)  # (S,) each span at its highest
+    ahead, behind = _totals(spans, hopeful, count)
+    starts, ends = (np.array(side) for side in zip(*spans, strict=True))  # (S,) each
+    through = ahead[starts] + hopeful + behind[ends]  # (S,) the best split through each span
+    open_ = unread & (through >= best_read)
+    if not open_.any():
+        return []
+    return np.flatnonzero(open_ & (through >= through[open_].max() - BATCH_REACH)).tolist()
+
+
+def _totals(
+    spans: list[tuple[int, int]], scores: np.ndarray, count: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The best total score of spans covering pieces 0..j-1 (ahead[j]) and j..count-1
+    (behind[j]): (count + 1,) float64 each, -inf where none does. spans : sorted (i, j)."""
+    ahead = np.full(count + 1, -np.inf)
+    ahead[0] = 0.0
+    for (i, j), score in zip(spans, scores.tolist(), strict=True):  # sorted by start
+        ahead[j] = max(ahead[j], ahead[i] + score)
+    behind = np.full(count + 1, -np.inf)
+    behind[count] = 0.0
+    for (i, j), score in sorted(zip(spans, scores.tolist(), strict=True), reverse=True):
+        behind[i] = max(behind[i], behind[j] + score)
+    return ahead, behind
 
 
 def _best_path(spans: list[tuple[int, int]], scores: np.ndarray, count: int) -> list[int]:
