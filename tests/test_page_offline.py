@@ -7,11 +7,13 @@ import os
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 from support import READY_TIMEOUT_MS, SEVEN, draw, settled_result, wait_ready
 
-from tools.eval_strokes import answered_after
+from tools import numbers, unipen
+from tools.eval_strokes import answered_after, draw_with_events, pad_size
 from tools.paths import REPO_ROOT
 
 pytestmark = pytest.mark.browser
@@ -130,13 +132,22 @@ def test_tampered_weights_are_refused(new_page, page_log, site_url):
     assert "Traceback" not in page.content()
 
 
-def test_readme_screenshot(app, tmp_path):
-    """Draws a digit and photographs the page; UPDATE_SCREENSHOT=1 refreshes docs/."""
+def test_readme_screenshot(app, tmp_path, pendigits_file):
+    """Writes a year in a pen writer's hand and photographs the page; UPDATE_SCREENSHOT=1
+    refreshes docs/."""
     page = app
-    page.set_viewport_size({"width": 1100, "height": 820})  # at a device pixel ratio of 1
+    page.set_viewport_size({"width": 1100, "height": 860})  # at a device pixel ratio of 1
     assert page.evaluate("devicePixelRatio") == 1
-    draw(page, THREE, steps=6)
-    assert settled_result(page)["digit"] == "3"
+    own = numbers.digits_by_writer(unipen.load_pendigits(pendigits_file))[7]
+    width, height = pad_size(page)
+    pad = numbers.Pad(round(width), round(height))
+    gaps = [0.2, 0.25, 0.2]
+    year = numbers.write_number(
+        [own[d][1] for d in (2, 0, 2, 6)], np.random.default_rng(3), pad, 7, gaps
+    )
+    page.locator("#pad").scroll_into_view_if_needed()
+    assert draw_with_events(page, year.strokes)["number"] == "2026"
+    page.evaluate("scrollTo(0, 0)")
     target = (
         REPO_ROOT / "docs" / "screenshot.png"
         if os.environ.get("UPDATE_SCREENSHOT")
@@ -145,11 +156,3 @@ def test_readme_screenshot(app, tmp_path):
     target.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(target))
     assert Path(target).stat().st_size > 20_000
-
-
-THREE = [
-    [
-        (0.32, 0.22), (0.45, 0.16), (0.6, 0.17), (0.68, 0.27), (0.62, 0.4), (0.48, 0.47),
-        (0.63, 0.53), (0.7, 0.66), (0.62, 0.79), (0.46, 0.84), (0.32, 0.78),
-    ]
-]  # fmt: skip
