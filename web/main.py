@@ -130,8 +130,8 @@ class Recognizer:
         }
 
     def recognize_image(self, data: bytes) -> dict:
-        """Read an image file's bytes: one digit, or, when its ink is not surely one digit, a
-        number of several (the ink split as a drawing is, ``recognizer.segment``); unreadable
+        """Read an image file's bytes: one digit, or, when its ink does not look like one
+        digit, a number of several (the ink split as a drawing is, ``recognizer.segment``); unreadable
         input gives an error result. The result also has ``region``: [left, top, right,
         bottom] of the ink read, fractions of the image; a number's digits have their ``box``
         as fractions of the image too."""
@@ -141,7 +141,7 @@ class Recognizer:
             return {"state": "error", "message": str(error)}
         region = list(reading.region)
         single = {**self.classify(reading.digit), "region": region}
-        if single["verdict"] == "digit":  # a picture has no strokes to say where digits part
+        if single["verdict"] != "not_digit":  # no strokes in a picture say where digits part
             return single
         found = segment.read_number(self.reader, reading.ink)
         if len(found.digits) <= 1:
