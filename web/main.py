@@ -131,10 +131,10 @@ class Recognizer:
 
     def recognize_image(self, data: bytes) -> dict:
         """Read an image file's bytes: one digit, or, when its ink does not look like one
-        digit, a number of several (the ink split as a drawing is, ``recognizer.segment``); unreadable
-        input gives an error result. The result also has ``region``: [left, top, right,
-        bottom] of the ink read, fractions of the image; a number's digits have their ``box``
-        as fractions of the image too."""
+        digit, a number of several (the ink split as a drawing is, ``recognizer.segment``);
+        unreadable input gives an error result. The result also has ``region``: [left, top,
+        right, bottom] of the ink read, fractions of the image; a number's digits have their
+        ``box`` as fractions of the image too."""
         try:
             reading = preprocess.read_image_bytes(data)
         except preprocess.ImageInputError as error:
