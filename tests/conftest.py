@@ -17,6 +17,9 @@ from pathlib import Path
 import pytest
 from support import (
     FAILED,
+    NARROW,
+    PHONES,
+    RECORD_SHIFTS,
     RECORD_VIOLATIONS,
     STATE_JS,
     PageLog,
@@ -240,11 +243,48 @@ def desktop_page(browser, site_url):
     shared.close()
 
 
+@pytest.fixture(scope="session")
+def phone_pages(request, browser, site_url) -> dict[str, SharedPage]:
+    """A phone-sized, touch-enabled page per phone the session's tests use (PHONES at a
+    device pixel ratio of 3, "narrow" at 2), all started at once (started early: see
+    EARLY); each records its layout shifts (RECORD_SHIFTS)."""
+    items = request.session.items
+    used = {item.callspec.params.get("phone_page") for item in items if hasattr(item, "callspec")}
+    if any("narrow_phone" in getattr(item, "fixturenames", ()) for item in items):
+        used.add("narrow")
+    sizes = {**{name: (viewport, 3) for name, viewport in PHONES.items()}, "narrow": (NARROW, 2)}
+    pages = {
+        name: SharedPage(
+            browser,
+            site_url,
+            init_script=RECORD_SHIFTS,
+            viewport=viewport,
+            device_scale_factor=ratio,
+            is_mobile=True,
+            has_touch=True,
+        )
+        for name, (viewport, ratio) in sizes.items()
+        if name in used
+    }
+    for shared in pages.values():
+        shared.start()
+    yield pages
+    for shared in pages.values():
+        shared.close()
+
+
 # What starts early, in this order, when a selected test uses it: work that mostly waits (a
 # page's start, Pyodide in Node) or can wait (the quick builds, at a low priority) runs while
 # other tests run. It starts with the first test that takes the browser or one of these, not
 # before: the tests before it (NumPy, TensorFlow) keep both cores.
-EARLY = ("pyodide_memory", "pyodide_jobs", "desktop_page", "started_page", "quick_builds")
+EARLY = (
+    "pyodide_memory",
+    "pyodide_jobs",
+    "desktop_page",
+    "started_page",
+    "phone_pages",
+    "quick_builds",
+)
 # The tests that use these run last, so that what they wait for has had the session to run.
 LATE = ("quick_builds",)
 

@@ -11,7 +11,10 @@ from tools.eval_strokes import RESULT, SETTLED
 __all__ = [
     "FAILED",
     "INK_PIXELS",
+    "NARROW",
+    "PHONES",
     "READY_TIMEOUT_MS",
+    "RECORD_SHIFTS",
     "RECORD_VIOLATIONS",
     "SEVEN",
     "STATE_JS",
@@ -25,6 +28,40 @@ __all__ = [
 ]
 
 READY_TIMEOUT_MS = 120_000  # cold start of Pyodide on a busy two-core machine
+
+# CSS pixels: iPhone SE, iPhone 13 (visible area in Safari), Pixel 7 in landscape, and
+# iPhone SE in landscape (the pad is taller than what is left below the heading there).
+PHONES = {
+    "320x568": {"width": 320, "height": 568},
+    "390x664": {"width": 390, "height": 664},
+    "915x412": {"width": 915, "height": 412},
+    "568x320": {"width": 568, "height": 320},
+}
+NARROW = {"width": 360, "height": 740}  # a phone at a device pixel ratio of 2
+# Sums every layout shift from the first paint on (window.__shift), and keeps the pad's
+# box as it was when the page left "loading" (window.__padBeforeReady), read before the
+# browser lays out the ready state.
+RECORD_SHIFTS = """
+window.__shift = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) window.__shift += entry.value;
+}).observe({ type: "layout-shift", buffered: true });
+addEventListener("DOMContentLoaded", () => {
+  const root = document.documentElement;
+  const box = () => document.getElementById("pad").getBoundingClientRect().toJSON();
+  let last = box();
+  new MutationObserver(() => {
+    if (root.dataset.appState === "loading") return;
+    window.__padBeforeReady = last;
+  }).observe(root, { attributes: true, attributeFilter: ["data-app-state"] });
+  const watch = () => {
+    if (root.dataset.appState !== "loading") return;
+    last = box();
+    requestAnimationFrame(watch);
+  };
+  watch();
+});
+"""
 
 
 INK_PIXELS = """() => {

@@ -22,8 +22,8 @@ pytestmark = pytest.mark.browser
 
 WASM = "pyodide/pyodide.asm.wasm"
 STALL_S = 2  # the page's stall limit in these tests
-PIECE = 512 * 1024  # bytes sent at a time
-PAUSE_S = 0.25  # between pieces: the file takes longer than STALL_S, and flows throughout
+PIECE = 1024 * 1024  # bytes sent at a time
+PAUSE_S = 0.3  # between pieces: the file takes longer than STALL_S, and flows throughout
 SENT_BEFORE_STALL = 3_000_000  # bytes of the file a dead line sends before going quiet
 LOADING = "document.documentElement.dataset.appState === 'loading'"
 # #loading's byte counts and step, as numbers and text.

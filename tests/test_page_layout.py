@@ -10,43 +10,10 @@ page's touch-action and the browser's scrolling take part as they do on a phone.
 import itertools
 
 import pytest
-from support import INK_PIXELS, SharedPage
+from support import INK_PIXELS, PHONES, SharedPage
 
 pytestmark = pytest.mark.browser
 
-# CSS pixels: iPhone SE, iPhone 13 (visible area in Safari), Pixel 7 in landscape, and
-# iPhone SE in landscape (the pad is taller than what is left below the heading there).
-PHONES = {
-    "320x568": {"width": 320, "height": 568},
-    "390x664": {"width": 390, "height": 664},
-    "915x412": {"width": 915, "height": 412},
-    "568x320": {"width": 568, "height": 320},
-}
-NARROW = {"width": 360, "height": 740}  # a phone at a device pixel ratio of 2
-# Sums every layout shift from the first paint on (window.__shift), and keeps the pad's
-# box as it was when the page left "loading" (window.__padBeforeReady), read before the
-# browser lays out the ready state.
-RECORD_SHIFTS = """
-window.__shift = 0;
-new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) window.__shift += entry.value;
-}).observe({ type: "layout-shift", buffered: true });
-addEventListener("DOMContentLoaded", () => {
-  const root = document.documentElement;
-  const box = () => document.getElementById("pad").getBoundingClientRect().toJSON();
-  let last = box();
-  new MutationObserver(() => {
-    if (root.dataset.appState === "loading") return;
-    window.__padBeforeReady = last;
-  }).observe(root, { attributes: true, attributeFilter: ["data-app-state"] });
-  const watch = () => {
-    if (root.dataset.appState !== "loading") return;
-    last = box();
-    requestAnimationFrame(watch);
-  };
-  watch();
-});
-"""
 PAD_BOX = "document.getElementById('pad').getBoundingClientRect().toJSON()"
 # Whether an element is wholly inside the viewport (to a pixel: scrolling is in whole pixels).
 IN_VIEW = """(selector) => {
@@ -83,35 +50,6 @@ class Finger:
     def tap(self, x: float, y: float) -> None:
         self.draw("touchStart", (x, y))
         self.touch("touchEnd")
-
-
-@pytest.fixture(scope="module")
-def phone_pages(request, browser, site_url) -> dict[str, SharedPage]:
-    """A phone-sized, touch-enabled page per phone the session's tests use (PHONES at a
-    device pixel ratio of 3, "narrow" at 2), all started at once (side by side)."""
-    items = request.session.items
-    used = {item.callspec.params.get("phone_page") for item in items if hasattr(item, "callspec")}
-    if any("narrow_phone" in getattr(item, "fixturenames", ()) for item in items):
-        used.add("narrow")
-    sizes = {**{name: (viewport, 3) for name, viewport in PHONES.items()}, "narrow": (NARROW, 2)}
-    pages = {
-        name: SharedPage(
-            browser,
-            site_url,
-            init_script=RECORD_SHIFTS,
-            viewport=viewport,
-            device_scale_factor=ratio,
-            is_mobile=True,
-            has_touch=True,
-        )
-        for name, (viewport, ratio) in sizes.items()
-        if name in used
-    }
-    for shared in pages.values():
-        shared.start()
-    yield pages
-    for shared in pages.values():
-        shared.close()
 
 
 @pytest.fixture(scope="module", params=list(PHONES))

@@ -168,7 +168,7 @@ export class Downloads {
       .map(({ path, received, total }) => `${nameOf(path)}: ${megabytes(received)} of ${megabytes(total)} MB`);
     if (waiting.length > NAMED_FILES) named.push(`${waiting.length - NAMED_FILES} more`);
     this.#fail(
-      `The download stopped: nothing has arrived for ${Math.round(silent / 1000)} s ` +
+      `The download stopped: nothing has arrived for ${Math.floor(silent / 1000)} s ` +
         `(${named.join("; ")}). Check the connection and reload.`,
     );
   }
