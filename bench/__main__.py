@@ -1,6 +1,6 @@
 """Run every benchmark, write bench/results.json and rewrite the README's table block.
 
-``python -m bench [--quick] [--strokes N] [--runs N] [--no-readme]``
+``python -m bench [--quick] [--strokes N] [--runs N] [--no-readme] [--only PART ...]``
 
 Data come from $MNIST_DIR (MNIST test set), $PENDIGITS_FILE (UNIPEN pen digits) and
 $PYODIDE_WHEELS (wheels for the site build; else downloaded). A part whose inputs are
@@ -66,81 +66,78 @@ def _env_path(name: str) -> Path | None:
     return Path(value) if value and Path(value).exists() else None
 
 
-def _page_parts(args, scratch: Path) -> dict:
-    """Build and serve the site once; start-up, bytes, Lighthouse, stroke accuracy, latency,
-    the main thread, a big photo, and the look-inside panel."""
-    parts = {}
+# The parts of the results, in order; and those measured in the page (strokes and big_photo
+# go into accuracy and uploads).
+PARTS = ("forward", "numbers", "startup", "lighthouse", "accuracy", "latency", "main_thread",
+         "look_inside", "uploads")  # fmt: skip
+PAGE_PARTS = (
+    "startup",
+    "lighthouse",
+    "strokes",
+    "latency",
+    "main_thread",
+    "big_photo",
+    "look_inside",
+)
+
+
+def _page_parts(args, scratch: Path, wanted: set[str]) -> dict:
+    """Build and serve the site once; of start-up, bytes, Lighthouse, stroke accuracy,
+    latency, the main thread, a big photo, and the look-inside panel, the ``wanted`` ones."""
+    wanted = wanted & set(PAGE_PARTS)
+    if not wanted:
+        return {}
     if not Path(args.chromium).exists():
-        reason = f"no Chromium at {args.chromium}"
-        names = (
-            "startup",
-            "lighthouse",
-            "strokes",
-            "latency",
-            "main_thread",
-            "big_photo",
-            "look_inside",
-        )
-        return {k: {"skipped": reason} for k in names}
+        return {k: {"skipped": f"no Chromium at {args.chromium}"} for k in wanted}
     pen_file = _env_path("PENDIGITS_FILE")
     info = build_bench_site(scratch / "site", _env_path("PYODIDE_WHEELS"))
     server = start_server(info.out)
-    base = f"http://127.0.0.1:{server.server_port}/"
-    try:
-        parts["startup"] = _part(
-            "start-up and bytes", page.startup_and_bytes, base, args.chromium, args.runs
-        )
-        parts["lighthouse"] = _part("lighthouse", lighthouse.run, base, args.chromium)
-        if pen_file is None:
-            skipped = {"skipped": "$PENDIGITS_FILE is not set"}
-            for name in ("strokes", "latency", "main_thread", "big_photo", "look_inside"):
-                parts[name] = skipped
-            return parts
-        parts["strokes"] = _part(
-            "pen strokes", accuracy.stroke_accuracy, base, pen_file, args.strokes, args.chromium
-        )
-        parts["latency"] = {
-            "unthrottled": _part(
-                "latency", page.latency, base, args.chromium, pen_file, LATENCY_DIGITS
-            ),
+    base, chromium = f"http://127.0.0.1:{server.server_port}/", args.chromium
+    runs = {
+        "startup": lambda: _part(
+            "start-up and bytes", page.startup_and_bytes, base, chromium, args.runs
+        ),
+        "lighthouse": lambda: _part("lighthouse", lighthouse.run, base, chromium),
+        "strokes": lambda: _part(
+            "pen strokes", accuracy.stroke_accuracy, base, pen_file, args.strokes, chromium
+        ),
+        "latency": lambda: {
+            "unthrottled": _part("latency", page.latency, base, chromium, pen_file, LATENCY_DIGITS),
             "throttled": _part(
                 f"latency at {page.THROTTLE}x CPU slowdown",
                 page.latency,
-                base,
-                args.chromium,
-                pen_file,
-                LATENCY_DIGITS,
-                page.THROTTLE,
+                *(base, chromium, pen_file, LATENCY_DIGITS, page.THROTTLE),
             ),
             "numbers": _part(
                 "latency of 6-digit numbers",
                 page.number_latency,
-                base,
-                args.chromium,
-                pen_file,
-                LATENCY_NUMBERS,
+                *(base, chromium, pen_file, LATENCY_NUMBERS),
             ),
-        }
-        phone_photo = photos.big_photo_jpeg(pen_file, photos.PHONE_SIZE)
-        parts["main_thread"] = _part(
+        },
+        "main_thread": lambda: _part(
             f"main thread at {page.THROTTLE}x CPU slowdown",
             page.main_thread,
-            base,
-            args.chromium,
-            pen_file,
-            phone_photo,
-        )
-        parts["big_photo"] = _part(
-            "48 MP photo in the page", page.big_photo, base, args.chromium, args.big_photo
-        )
-        parts["look_inside"] = _part(
+            *(base, chromium, pen_file, photos.big_photo_jpeg(pen_file, photos.PHONE_SIZE)),
+        ),
+        "big_photo": lambda: _part(
+            "48 MP photo in the page", page.big_photo, base, chromium, args.big_photo
+        ),
+        "look_inside": lambda: _part(
             "look inside and the original network",
             page.look_inside,
-            base,
-            args.chromium,
-            pen_file,
-            LOOK_INSIDE_DIGITS,
-        )
+            *(base, chromium, pen_file, LOOK_INSIDE_DIGITS),
+        ),
+    }
+    needs_pen = {"strokes", "latency", "main_thread", "big_photo", "look_inside"}
+    parts = {}
+    try:
+        for name in PAGE_PARTS:
+            if name not in wanted:
+                continue
+            if pen_file is None and name in needs_pen:
+                parts[name] = {"skipped": "$PENDIGITS_FILE is not set"}
+            else:
+                parts[name] = runs[name]()
     finally:
         server.shutdown()
         server.server_close()
@@ -202,25 +199,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chromium", default=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
     parser.add_argument("--out", type=Path, default=RESULTS, help="results JSON file")
     parser.add_argument("--no-readme", action="store_true", help="leave README.md alone")
+    parser.add_argument("--only", nargs="+", choices=PARTS, metavar="PART",
+                        help=f"measure only these parts again, keeping the others from --out "
+                        f"({', '.join(PARTS)})")  # fmt: skip
     args = parser.parse_args(argv)
     if args.strokes is None:
         args.strokes = 200 if args.quick else 1000
     pen_file = _env_path("PENDIGITS_FILE")
     args.big_photo = photos.big_photo_jpeg(pen_file) if pen_file else b""
+    wanted = set(args.only or PARTS)
+    parts = json.loads(args.out.read_text())["parts"] if args.only else {}
+    page_wanted = set(wanted)
+    if "accuracy" in wanted:
+        page_wanted.add("strokes")  # the accuracy part reports it
+    if "uploads" in wanted:
+        page_wanted.add("big_photo")  # and the uploads part this
 
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
         scratch = Path(folder)
         (scratch / "forward").mkdir()
-        parts = {"forward": _part("forward pass", forward.run, scratch / "forward", args.quick)}
-        parts["numbers"] = _numbers_part(scratch)
-        page_parts = _page_parts(args, scratch)
-        parts["startup"] = page_parts["startup"]
-        parts["lighthouse"] = page_parts["lighthouse"]
-        parts["accuracy"] = _accuracy_part(page_parts)
-        parts["latency"] = page_parts["latency"]
-        parts["main_thread"] = page_parts["main_thread"]
-        parts["look_inside"] = page_parts["look_inside"]
-        parts["uploads"] = _uploads_part(args, page_parts, scratch)
+        if "forward" in wanted:
+            parts["forward"] = _part("forward pass", forward.run, scratch / "forward", args.quick)
+        if "numbers" in wanted:
+            parts["numbers"] = _numbers_part(scratch)
+        page_parts = _page_parts(args, scratch, page_wanted)
+        parts |= {name: page_parts[name] for name in page_parts if name in PARTS}
+        if "accuracy" in wanted:
+            parts["accuracy"] = _accuracy_part(page_parts)
+        if "uploads" in wanted:
+            parts["uploads"] = _uploads_part(args, page_parts, scratch)
     results = {
         "quick": args.quick,
         "environment": {

@@ -267,8 +267,11 @@ def _tasks(page, since: float) -> dict:
 
 def _draw_with_mouse(page, strokes) -> None:
     """Draw strokes (pad CSS pixels) with Playwright's mouse: one input event per point,
-    each its own task, as a person's pointer gives them."""
-    box = page.locator("#pad").bounding_box()
+    each its own task, as a person's pointer gives them (the pad is scrolled into view
+    first: the mouse only reaches what is on screen)."""
+    pad = page.locator("#pad")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
     for stroke in strokes:
         points = np.asarray(stroke, dtype=float) + np.array([box["x"], box["y"]])  # (n, 2)
         page.mouse.move(*points[0])
