@@ -384,7 +384,8 @@ def render(results: dict) -> str:
         f"{env['date']}: {env['machine']}, {env['cpus']} CPUs, Chromium {env['chromium']}. "
         "To measure again: `MNIST_DIR=… PENDIGITS_FILE=… PYODIDE_WHEELS=… "
         "python -m bench [--quick] [--strokes N]` (rewrites this block and "
-        "`bench/results.json`; parts without their data are skipped).",
+        "`bench/results.json`; parts without their data are skipped; `--only PART ...` "
+        "measures some parts again and keeps the others).",
     ]
     for key, title, body in SECTIONS:
         part = results["parts"].get(key) or {"skipped": "not measured in this run"}
