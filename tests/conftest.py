@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 from support import (
     FAILED,
-    NARROW,
     PHONES,
     RECORD_SHIFTS,
     RECORD_VIOLATIONS,
@@ -245,25 +244,22 @@ def desktop_page(browser, site_url):
 
 @pytest.fixture(scope="session")
 def phone_pages(request, browser, site_url) -> dict[str, SharedPage]:
-    """A phone-sized, touch-enabled page per phone the session's tests use (PHONES at a
-    device pixel ratio of 3, "narrow" at 2), all started at once (started early: see
-    EARLY); each records its layout shifts (RECORD_SHIFTS)."""
+    """A phone-sized, touch-enabled page per phone the session's tests use (PHONES, at a
+    device pixel ratio of 3), all started at once (started early: see EARLY); each records
+    its layout shifts (RECORD_SHIFTS)."""
     items = request.session.items
     used = {item.callspec.params.get("phone_page") for item in items if hasattr(item, "callspec")}
-    if any("narrow_phone" in getattr(item, "fixturenames", ()) for item in items):
-        used.add("narrow")
-    sizes = {**{name: (viewport, 3) for name, viewport in PHONES.items()}, "narrow": (NARROW, 2)}
     pages = {
         name: SharedPage(
             browser,
             site_url,
             init_script=RECORD_SHIFTS,
             viewport=viewport,
-            device_scale_factor=ratio,
+            device_scale_factor=3,
             is_mobile=True,
             has_touch=True,
         )
-        for name, (viewport, ratio) in sizes.items()
+        for name, viewport in PHONES.items()
         if name in used
     }
     for shared in pages.values():

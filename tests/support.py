@@ -11,7 +11,6 @@ from tools.eval_strokes import RESULT, SETTLED
 __all__ = [
     "FAILED",
     "INK_PIXELS",
-    "NARROW",
     "PHONES",
     "READY_TIMEOUT_MS",
     "RECORD_SHIFTS",
@@ -37,7 +36,6 @@ PHONES = {
     "915x412": {"width": 915, "height": 412},
     "568x320": {"width": 568, "height": 320},
 }
-NARROW = {"width": 360, "height": 740}  # a phone at a device pixel ratio of 2
 # Sums every layout shift from the first paint on (window.__shift), and keeps the pad's
 # box as it was when the page left "loading" (window.__padBeforeReady), read before the
 # browser lays out the ready state.

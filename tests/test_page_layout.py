@@ -1,6 +1,6 @@
 """The page on phones, drawn on with a finger: the answer stays in view while drawing,
 nothing moves when loading ends, drawing neither scrolls nor zooms, a tap leaves a dot,
-a pinch draws nothing, keyboard hints are left out, and a 360 px phone gets the whole
+a pinch draws nothing, keyboard hints are left out, and a 320 px phone gets the whole
 page in its width with a pad drawn at the screen's resolution.
 
 Touches go through Chromium's own input pipeline (CDP Input.dispatchTouchEvent), so the
@@ -62,12 +62,6 @@ def phone_page(request, phone_pages) -> SharedPage:
 def phone(request, phone_page, page_log):
     """The phone page, loaded and ready, reset for the test; its errors fail the test."""
     yield from phone_page.turn(request, page_log)
-
-
-@pytest.fixture
-def narrow_phone(request, phone_pages, page_log):
-    """The 360 px wide phone page (device pixel ratio 2), ready, reset for the test."""
-    yield from phone_pages["narrow"].turn(request, page_log)
 
 
 @pytest.fixture
@@ -172,18 +166,19 @@ def test_the_loading_steps_are_separate_lines(phone):
         phone.evaluate("document.getElementById('loading').hidden = true")
 
 
-def test_phone_layout_fits_360_px(narrow_phone):
-    page = narrow_phone
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    box = page.locator("#pad").bounding_box()
-    assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+@pytest.mark.parametrize("phone_page", ["320x568"], indirect=True)
+def test_the_narrowest_phone_gets_the_page_in_its_width(phone):
+    width = phone.viewport_size["width"]
+    assert phone.evaluate("document.documentElement.scrollWidth") <= width
+    box = phone.locator("#pad").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width
     assert box["width"] >= 250
-    backing, css, ratio = page.evaluate(
+    backing, css, ratio = phone.evaluate(
         "(p => [p.width, p.clientWidth, devicePixelRatio])(document.getElementById('pad'))"
     )
-    assert ratio == 2 and backing == round(css * ratio)
-    assert page.evaluate("getComputedStyle(document.getElementById('pad')).touchAction") == "none"
+    assert ratio == 3 and backing == round(css * ratio)  # drawn at the screen's resolution
+    assert phone.evaluate("getComputedStyle(document.getElementById('pad')).touchAction") == "none"
     for control in ("#undo", "#redo", "#clear", "#upload-button"):
-        control_box = page.locator(control).bounding_box()
-        assert control_box["x"] + control_box["width"] <= 360
+        control_box = phone.locator(control).bounding_box()
+        assert control_box["x"] + control_box["width"] <= width
         assert control_box["height"] >= 44
