@@ -37,14 +37,14 @@ MEMORY_SCRIPT = REPO_ROOT / "bench" / "photo_memory.py"
 
 def _shown(reader: DigitReader, data: bytes) -> int:
     """The digit the page shows for an uploaded file, or -1 for none (as the page's
-    ``Recognizer.recognize_image``: ink that does not look like one digit and is read as
-    several is shown as a number)."""
+    ``Recognizer.recognize_image``: ink ``segment.split_picture`` splits is shown as a
+    number)."""
     try:
         reading = preprocess.read_image_bytes(data)
     except preprocess.ImageInputError:
         return -1
     verdict = reader.read(reading.digit[None])[0]
-    if verdict.kind == "not_digit" and len(segment.read_number(reader, reading.ink).digits) > 1:
+    if segment.split_picture(reader, reading.ink, verdict.kind) is not None:
         return -1
     return -1 if verdict.kind == "not_digit" else verdict.digit
 

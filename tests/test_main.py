@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 from support import SEVEN
 
+from recognizer import preprocess
 from recognizer.network import load_network
 from tools import numbers, unipen
 
@@ -25,20 +26,20 @@ def seven_canvas(side: int = 280) -> np.ndarray:
 
 
 def test_empty_pixels_are_empty(recognizer):
-    assert recognizer.recognize_pixels(bytes(300 * 200 * 4), 200, 300) == {"state": "empty"}
+    assert recognizer.recognize_number_pixels(bytes(300 * 200 * 4), 200, 300) == {"state": "empty"}
 
 
 def test_pixels_are_read_row_by_row(recognizer):
     rgba = seven_canvas()[:, :200]  # (280, 200, 4): not square, so width and height matter
-    result = recognizer.recognize_pixels(rgba.tobytes(), 200, 280)
+    result = recognizer.recognize_number_pixels(rgba.tobytes(), 200, 280)
     assert result["digit"] == 7
     with pytest.raises(ValueError):
-        recognizer.recognize_pixels(rgba.tobytes(), 280, 280)
+        recognizer.recognize_number_pixels(rgba.tobytes(), 280, 280)
 
 
 def test_drawn_seven_is_read(recognizer):
     rgba = seven_canvas()
-    result = recognizer.recognize_pixels(rgba.tobytes(), rgba.shape[1], rgba.shape[0])
+    result = recognizer.recognize_number_pixels(rgba.tobytes(), rgba.shape[1], rgba.shape[0])
     assert result["state"] == "result" and result["verdict"] == "digit"
     assert result["digit"] == 7 and result["runnerUp"] != 7
     assert len(result["probs"]) == 10 and abs(sum(result["probs"]) - 1) < 0.02
@@ -173,7 +174,7 @@ def test_a_number_gives_its_digits_and_boxes(recognizer):
 
 def test_one_digit_keeps_the_single_digit_result(recognizer):
     rgba = seven_canvas()
-    single = recognizer.recognize_pixels(rgba.tobytes(), 280, 280)
+    single = recognizer.classify(preprocess.mnist_from_ink(rgba[..., 3]))  # the whole pad
     result = recognizer.recognize_number_pixels(rgba.tobytes(), 280, 280)
     assert {k: v for k, v in result.items() if k not in ("number", "digits")} == single
     assert result["number"] == "7"

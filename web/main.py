@@ -60,25 +60,17 @@ class Recognizer:
             "image": image.tobytes(),
         }
 
-    def recognize_pixels(self, rgba: bytes, width: int, height: int) -> dict:
-        """Classify the pad's pixels: ``rgba`` holds height * width * 4 bytes, row by row
-        (an ImageData's data: transparent background, ink in alpha)."""
-        pixels = np.frombuffer(rgba, dtype=np.uint8).reshape(height, width, 4)
-        image = preprocess.mnist_from_ink(preprocess.ink_from_rgba(pixels))  # (28, 28) uint8
-        if image is None:
-            return {"state": "empty"}
-        return self.classify(image)
-
     def recognize_number_pixels(
         self, rgba: bytes, width: int, height: int, stroke_spans: list | None = None
     ) -> dict:
-        """Read the pad's pixels (as :meth:`recognize_pixels`) as a number of one or more
-        digits, split where the ink allows (``recognizer.segment.read_number``).
+        """Read the pad's pixels as a number of one or more digits, split where the ink
+        allows (``recognizer.segment.read_number``). ``rgba`` holds height * width * 4 bytes,
+        row by row (an ImageData's data: transparent background, ink in alpha);
         ``stroke_spans``: [left, right] of each stroke's ink, pixels, if the strokes are
         known; no stroke is then cut in two.
 
-        One digit gives the result of :meth:`recognize_pixels` (the whole drawing read as
-        today), with ``number`` and ``digits`` added; several digits give
+        One digit gives the whole drawing read as a single digit (:meth:`classify`), with
+        ``number`` and ``digits`` added; several digits give
         ``{state: "number", number, verdict, confidence, digits}``:
 
         number : the digits left to right as a string, "?" for one read as not a digit
@@ -93,7 +85,7 @@ class Recognizer:
         ink = preprocess.ink_from_rgba(pixels)  # (height, width) uint8
         reading = segment.read_number(self.reader, ink, stroke_spans)
         if len(reading.digits) <= 1:
-            image = preprocess.mnist_from_ink(ink)  # (28, 28) uint8, as recognize_pixels
+            image = preprocess.mnist_from_ink(ink)  # (28, 28) uint8: the whole drawing
             if image is None:
                 return {"state": "empty"}
             single = self.classify(image)
@@ -141,10 +133,8 @@ class Recognizer:
             return {"state": "error", "message": str(error)}
         region = list(reading.region)
         single = {**self.classify(reading.digit), "region": region}
-        if single["verdict"] != "not_digit":  # no strokes in a picture say where digits part
-            return single
-        found = segment.read_number(self.reader, reading.ink)
-        if len(found.digits) <= 1:
+        found = segment.split_picture(self.reader, reading.ink, single["verdict"])
+        if found is None:
             return single
         left, top, right, bottom = region
         height, width = reading.ink.shape

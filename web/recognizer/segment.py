@@ -61,6 +61,7 @@ __all__ = [
     "read_number",
     "reduce_ink",
     "split_digits",
+    "split_picture",
 ]
 
 WORK_HEIGHT = 48  # the working copy is reduced until the drawing is about this high, px
@@ -270,6 +271,17 @@ def read_number(
     digits = split_digits(ink, reader, stroke_spans)
     text = "".join("?" if d.verdict.kind == "not_digit" else str(d.verdict.digit) for d in digits)
     return NumberReading(digits, text)
+
+
+def split_picture(reader: DigitReader, ink: np.ndarray, whole: str) -> NumberReading | None:
+    """The ink found in a picture (H, W) uint8 read as a number of several digits, or None
+    when it is one digit: ink whose whole reading (``whole``, a ``Verdict.kind``) is a digit,
+    sure or not, stays one (a picture has no strokes to say where digits part), as does ink
+    that :func:`read_number` finds one digit in."""
+    if whole != "not_digit":
+        return None
+    reading = read_number(reader, ink)
+    return reading if len(reading.digits) > 1 else None
 
 
 def _whole(ink: np.ndarray, reader: DigitReader) -> list[FoundDigit]:
