@@ -24,10 +24,10 @@ import numpy as np
 
 from bench.site import FLOOR_DIR
 from bench.stats import ratio, summary, tail
-from recognizer import preprocess, segment
 from recognizer.network import load_network
 from recognizer.reader import DigitReader
 from tools import numbers, unipen
+from tools.eval_numbers import read_written
 from tools.eval_strokes import (
     CHROMIUM_ARGS,
     RESULT,
@@ -240,8 +240,7 @@ def number_latency(base_url: str, chromium: str, pen_file: Path, count: int) -> 
             got = draw_with_events(page, number.strokes, frame=True)
             samples["dom"].append(got["upToDomMs"])
             samples["frame"].append(got["upToFrameMs"])
-            ink = preprocess.ink_from_rgba(numbers.rasterize_number(number))  # (H, W)
-            evaluated = segment.read_number(reader, ink, number.stroke_spans).text
+            evaluated = read_written(reader, number)
             as_written += got.get("number") == number.text
             as_evaluated += got.get("number") == evaluated
     return {

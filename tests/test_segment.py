@@ -46,9 +46,8 @@ def drawn(strokes, width: int = SIDE, height: int = SIDE) -> np.ndarray:
 
 def spans(strokes, height: int = SIDE) -> np.ndarray:
     """(S, 2) left, right of each stroke's ink in ``drawn``'s pixels, as the page gives them."""
-    reach = unipen.BRUSH_FRACTION * height / 2
-    xs = [np.array(stroke, np.float32)[:, 0] * height for stroke in strokes]
-    return np.array([(x.min() - reach, x.max() + reach) for x in xs])
+    pixels = [np.array(stroke, np.float32) * height for stroke in strokes]
+    return unipen.stroke_spans(pixels, unipen.BRUSH_FRACTION * height)
 
 
 def components_by_search(mask: np.ndarray) -> np.ndarray:

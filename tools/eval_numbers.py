@@ -39,7 +39,7 @@ from recognizer.reader import DigitReader
 from tools import numbers, unipen
 from tools.paths import REPO_ROOT, shared_path
 
-__all__ = ["Outcome", "aligned_matches", "evaluate", "main", "summarise"]
+__all__ = ["Outcome", "aligned_matches", "evaluate", "main", "read_written", "summarise"]
 
 DEFAULT_WEIGHTS = REPO_ROOT / "weights" / "default.npz"
 DEFAULT_FOLDS = REPO_ROOT / "runs" / "folds"
@@ -93,6 +93,13 @@ def reader_for(path: Path, calibration_from: Path) -> DigitReader:
     return reader
 
 
+def read_written(reader: DigitReader, number: numbers.WrittenNumber) -> str:
+    """What the page reads for ``number``: its pixels drawn with the page's pen, and its
+    strokes' extents, through ``segment.read_number``."""
+    ink = preprocess.ink_from_rgba(numbers.rasterize_number(number))  # (H, W)
+    return segment.read_number(reader, ink, number.stroke_spans).text
+
+
 def evaluate(
     reader: DigitReader,
     digits: Sequence[unipen.PenDigit],
@@ -106,8 +113,7 @@ def evaluate(
     """Write ``count`` numbers by ``writers`` (seeded) and read them."""
     outcomes = []
     for number in numbers.generate_numbers(digits, count, seed, pad, lengths, writers):
-        ink = preprocess.ink_from_rgba(numbers.rasterize_number(number))  # (H, W)
-        read = segment.read_number(reader, ink, number.stroke_spans).text
+        read = read_written(reader, number)
         gaps = number.boxes[1:, 0] - number.boxes[:-1, 2]  # (D - 1,) ink px
         outcomes.append(Outcome(number.text, read, number.writer, fold, bool((gaps <= 0).any())))
     return outcomes
@@ -127,7 +133,7 @@ def single_digits(reader: DigitReader, digits: Sequence[unipen.PenDigit]) -> dic
         canvas = unipen.fit_to_canvas(digit.strokes, side)
         brush = unipen.BRUSH_FRACTION * side
         ink = unipen.rasterize(canvas, side, brush)[..., 3]
-        spans = [(s[:, 0].min() - brush / 2, s[:, 0].max() + brush / 2) for s in canvas]
+        spans = unipen.stroke_spans(canvas, brush)
         several += len(segment.read_number(reader, ink, spans).digits) > 1
     return {
         "digits": len(digits),

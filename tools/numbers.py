@@ -90,10 +90,7 @@ class WrittenNumber:
     def stroke_spans(self) -> np.ndarray:
         """(S, 2) float32 left, right of each stroke's ink (the pen's width included), pad
         pixels, as the page hands them to the number reader."""
-        reach = self.pad.brush_px / 2
-        return np.array(
-            [(s[:, 0].min() - reach, s[:, 0].max() + reach) for s in self.strokes], np.float32
-        )
+        return unipen.stroke_spans(self.strokes, self.pad.brush_px)
 
 
 def digits_by_writer(
