@@ -20,6 +20,22 @@ function ordinal(n) {
   return `${n}${teen ? "th" : (["th", "st", "nd", "rd"][n % 10] ?? "th")}`;
 }
 
+/**
+ * Place an absolutely positioned element over part of its container.
+ * @param {HTMLElement} element
+ * @param {ArrayLike<number>} box [left, top, right, bottom] as fractions of the container.
+ */
+function placeOver(element, box) {
+  const [left, top, right, bottom] = Array.from(box, (f) => f * 100);
+  const css = (value) => `${value.toFixed(2)}%`;
+  Object.assign(element.style, {
+    left: css(left),
+    top: css(top),
+    width: css(right - left),
+    height: css(bottom - top),
+  });
+}
+
 /** A <span> of ``className`` holding ``text``. */
 function span(doc, className, text) {
   const element = doc.createElement("span");
@@ -162,13 +178,7 @@ export class ResultView {
     this.previewImage.src = url;
     this.previewRegion.hidden = !region;
     if (region) {
-      const [left, top, right, bottom] = Array.from(region, (f) => `${(f * 100).toFixed(2)}%`);
-      Object.assign(this.previewRegion.style, {
-        left,
-        top,
-        width: `calc(${right} - ${left})`,
-        height: `calc(${bottom} - ${top})`,
-      });
+      placeOver(this.previewRegion, region);
     }
   }
 
@@ -227,13 +237,7 @@ export class ResultView {
         const box = doc.createElement("span");
         box.className = "pad-box";
         box.classList.toggle("unsure", digit.verdict !== "digit");
-        const [left, top, right, bottom] = Array.from(digit.box, (f) => f * 100);
-        Object.assign(box.style, {
-          left: `${left.toFixed(2)}%`,
-          top: `${top.toFixed(2)}%`,
-          width: `${(right - left).toFixed(2)}%`,
-          height: `${(bottom - top).toFixed(2)}%`,
-        });
+        placeOver(box, digit.box);
         box.dataset.digit = digit.verdict === "not_digit" ? "?" : String(digit.digit);
         return box;
       }),
