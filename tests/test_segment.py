@@ -5,7 +5,7 @@ from collections import deque
 import numpy as np
 import pytest
 
-from recognizer import segment
+from recognizer import preprocess, segment
 from recognizer.network import load_network
 from recognizer.reader import DigitReader
 from tools import numbers, unipen
@@ -171,6 +171,8 @@ def test_one_digit_gives_one_digit(reader):
     left, top, right, bottom = digit.box
     assert digit.ink.shape == (bottom - top, right - left) and digit.image.shape == (28, 28)
     assert digit.verdict.kind == "digit" and digit.verdict.digit == 7
+    # All the ink is one digit: it is read whole, exactly as a single digit is
+    assert (digit.image == preprocess.mnist_from_ink(drawn(seven))).all()
 
 
 @pytest.mark.parametrize(

@@ -85,7 +85,7 @@ class Recognizer:
         ink = preprocess.ink_from_rgba(pixels)  # (height, width) uint8
         reading = segment.read_number(self.reader, ink, stroke_spans)
         if len(reading.digits) <= 1:
-            image = preprocess.mnist_from_ink(ink)  # (28, 28) uint8: the whole drawing
+            image = _whole_image(reading, ink)
             if image is None:
                 return {"state": "empty"}
             single = self.classify(image)
@@ -148,6 +148,17 @@ def _fractions(box: tuple[int, int, int, int], width: int, height: int) -> list[
     """(left, top, right, bottom) pixels -> [left, top, right, bottom] fractions of the pad."""
     left, top, right, bottom = box
     return [left / width, top / height, right / width, bottom / height]
+
+
+def _whole_image(reading: segment.NumberReading, ink: np.ndarray) -> np.ndarray | None:
+    """The whole drawing's (28, 28) uint8 image, None without ink: the one the reading
+    already made when its one digit is all of the ink (ink : (H, W) uint8)."""
+    if len(reading.digits) == 1:
+        found = reading.digits[0]
+        left, top, right, bottom = found.box
+        if found.box == _ink_box(ink) and np.array_equal(found.ink, ink[top:bottom, left:right]):
+            return found.image
+    return preprocess.mnist_from_ink(ink)
 
 
 def _ink_box(ink: np.ndarray) -> tuple[int, int, int, int]:

@@ -34,7 +34,8 @@ image, with NumPy and Pillow only (there is no SciPy in the page):
    through an unread one can score as well as the best split of read ones. The split
    chosen is the one reading them all would choose.
 6. **The digits** chosen are cut out of the full-resolution ink and read there, as the page
-   reads a single digit.
+   reads a single digit; a drawing that is all one digit is read whole, exactly as a single
+   digit is.
 
 Coordinates are pixels: x (column) to the right, y (row) down; boxes are (left, top, right,
 bottom), right and bottom exclusive.
@@ -251,6 +252,8 @@ def split_digits(
     chosen = [c for c in chosen if c.image is not None]
     if factor == 1:
         return [c.found(search.verdict(c)) for c in chosen]
+    if len(chosen) == 1 and chosen[0].mask.sum() == mask.sum():  # all the ink is one digit
+        return _whole(ink, reader)
     full = [c.full_size(ink, factor) for c in chosen]
     full = [c for c in full if c is not None and c.image is not None]
     if not full:
