@@ -44,8 +44,9 @@ NODE_TIMEOUT_S = 900
 
 def write_inks(path: Path, pen_file: Path, count: int) -> None:
     """``count`` seeded 6-digit numbers on the wide pad, at each pen-up: "number<i>/<k>"
-    (H, W) uint8, number i's ink after its first k + 1 strokes, and "spans<i>/<k>" (k + 1,
-    2) float32, those strokes' extents (as the page hands them over)."""
+    (H, W) uint8, number i's ink after its first k + 1 strokes; "stroke<i>/<k>" (n, 2)
+    float32, the points of its stroke k, and "brush<i>" its pen's width (as the page hands
+    them over)."""
     digits = unipen.load_pendigits(pen_file)
     written = numbers.generate_numbers(digits, count, SEED, numbers.PADS["wide"], (DIGITS,))
     inks = {}
@@ -54,7 +55,8 @@ def write_inks(path: Path, pen_file: Path, count: int) -> None:
         for k in range(len(number.strokes)):
             rgba = unipen.rasterize(number.strokes[: k + 1], pad.width, pad.brush_px, pad.height)
             inks[f"number{i}/{k}"] = preprocess.ink_from_rgba(rgba)
-            inks[f"spans{i}/{k}"] = number.stroke_spans[: k + 1]
+            inks[f"stroke{i}/{k}"] = number.strokes[k]
+        inks[f"brush{i}"] = np.float32(pad.brush_px)
     np.savez_compressed(path, **inks)
 
 

@@ -147,15 +147,21 @@ def write_photos(folder: Path, pendigits_file: Path) -> None:
 
 
 def number_inputs(pendigits_file: Path) -> dict[str, np.ndarray]:
-    """Drawings to read as numbers: generated numbers on the wide pad, a single digit, an
-    empty pad; and a random mask for the components."""
+    """Drawings to read as numbers: generated numbers on the wide pad, with their strokes
+    ("stroke/<name>/<k>" points, "brush/<name>") and without, a single digit, an empty pad;
+    and a random mask for the components."""
     digits = unipen.load_pendigits(pendigits_file)
     written = numbers.generate_numbers(digits, 3, seed=8, lengths=(3, 5, 7))
     inks = {f"number{i}": numbers.rasterize_number(n)[..., 3] for i, n in enumerate(written)}
+    strokes = {}
+    for i, number in enumerate(written):
+        inks[f"strokes{i}"] = inks[f"number{i}"]
+        strokes |= {f"stroke/strokes{i}/{k}": s for k, s in enumerate(number.strokes)}
+        strokes[f"brush/strokes{i}"] = np.float64(number.pad.brush_px)
     inks["one digit"] = drawn_canvases()[2, :, :, 3]  # a 7
     inks["empty"] = np.zeros((280, 560), np.uint8)
     mask = np.random.default_rng(4).random((120, 200)) < 0.55  # (120, 200)
-    return {**{f"ink/{name}": ink for name, ink in inks.items()}, "mask": mask}
+    return {**{f"ink/{name}": ink for name, ink in inks.items()}, **strokes, "mask": mask}
 
 
 def write_files(folder: Path, files: dict[str, bytes]) -> None:

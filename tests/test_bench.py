@@ -122,7 +122,8 @@ def test_numbers_kernel_times_first_readings_and_pen_ups(tmp_path):
     eleven = one.copy()
     eleven[10:50, 60:66] = 255
     inks = {"number0/0": one, "number0/1": eleven, "number1/0": blank}
-    inks |= {"spans0/0": [[18, 28]], "spans0/1": [[18, 28], [58, 68]], "spans1/0": [[0, 0]]}
+    inks |= {"stroke0/0": [[23, 12], [23, 48]], "stroke0/1": [[63, 12], [63, 48]]}
+    inks |= {"stroke1/0": [[0, 0]], "brush0": 6.0, "brush1": 6.0}
     np.savez(tmp_path / "inks.npz", **inks)
     model = REPO_ROOT / "weights" / "default.npz"
     times = numbers_kernel.time_inks(str(tmp_path / "inks.npz"), str(model), rounds=2)

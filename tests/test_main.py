@@ -150,13 +150,16 @@ def number_pad(strokes, width: int = 560, height: int = 280) -> np.ndarray:
     return unipen.rasterize(pixels, width, unipen.BRUSH_FRACTION * height, height)
 
 
-def test_a_number_gives_its_digits_and_boxes(recognizer):
+@pytest.mark.parametrize("strokes_known", [False, True], ids=["pixels", "strokes"])
+def test_a_number_gives_its_digits_and_boxes(recognizer, strokes_known):
     one = [(0.3, 0.2), (0.3, 0.8)]
     seven = [[(x + 0.55, y) for x, y in stroke] for stroke in SEVEN]
     zero = [(1.55, 0.2), (1.35, 0.35), (1.35, 0.65), (1.55, 0.8), (1.75, 0.65), (1.75, 0.35),
             (1.55, 0.2)]  # fmt: skip
     rgba = number_pad([one, *seven, zero], width=560)
-    result = recognizer.recognize_number_pixels(rgba.tobytes(), 560, 280)
+    points = [[[x * 280, y * 280] for x, y in stroke] for stroke in [one, *seven, zero]]
+    strokes = (points, unipen.BRUSH_FRACTION * 280) if strokes_known else ()  # as the page
+    result = recognizer.recognize_number_pixels(rgba.tobytes(), 560, 280, *strokes)
     assert result["state"] == "number" and result["number"] == "170"
     assert result["verdict"] in ("digit", "unsure")
     digits = result["digits"]

@@ -18,6 +18,7 @@ from training.mnist import read_test_set
 pytestmark = pytest.mark.browser
 
 ONE = [[(0.5, 0.15), (0.5, 0.35), (0.5, 0.55), (0.5, 0.85)]]
+SEVEN_BAR = [[(0.36, 0.52), (0.74, 0.52)]]  # crosses SEVEN: one digit of two strokes
 ZIGZAG = [[(0.12 + 0.08 * i, 0.35 if i % 2 else 0.6) for i in range(10)]]
 CROSSING = [[(0.2, 0.2), (0.8, 0.8)], [(0.8, 0.2), (0.2, 0.8)], [(0.5, 0.12), (0.5, 0.88)]]
 # Drops a file of ``size`` zero bytes on the page.
@@ -103,7 +104,7 @@ def test_digits_drawn_with_the_mouse(app):
 
 
 def test_undo_and_clear_with_buttons_and_keys(app):
-    draw(app, SEVEN + ONE)
+    draw(app, SEVEN + SEVEN_BAR)
     assert settled_result(app)["state"] == "result"
     two_strokes = app.evaluate(INK_PIXELS)
 

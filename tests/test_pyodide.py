@@ -110,6 +110,7 @@ def test_numbers_read_the_same_in_pyodide(pyodide, tmp_path):
         assert sorted(ours.files) == sorted(theirs.files)
         assert str(ours["text/empty"]) == "" and str(ours["text/one digit"]) == "7"
         assert all(len(str(ours[f"text/number{i}"])) >= 3 for i in range(3))
+        assert all(len(str(ours[f"text/strokes{i}"])) >= 3 for i in range(3))
         for key in ours.files:
             if key.startswith("confidence/"):
                 np.testing.assert_allclose(theirs[key], ours[key], atol=1e-5, err_msg=key)

@@ -26,6 +26,7 @@ SHAPES = {  # name: (the digit, its strokes)
     "7, its bar apart": ("7", SEVEN_BAR_APART),
 }
 TOUCHING = [(5, 0, 8), (7, 2, 3), (12, 4, 6), (3, 5, 9)]  # (writer, left digit, right digit)
+OVERLAPPING = [(5, 1, 4), (12, 1, 4), (9, 7, 1), (20, 9, 1)]  # one blot each, at gap -0.3
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +45,11 @@ def drawn(strokes, width: int = SIDE, height: int = SIDE) -> np.ndarray:
     return unipen.rasterize(pixels, width, unipen.BRUSH_FRACTION * height, height)[..., 3]
 
 
-def spans(strokes, height: int = SIDE) -> np.ndarray:
-    """(S, 2) left, right of each stroke's ink in ``drawn``'s pixels, as the page gives them."""
+def pen(strokes, height: int = SIDE) -> tuple[list[np.ndarray], float]:
+    """The strokes as the page gives them: each one's (n, 2) points in ``drawn``'s pixels,
+    and the pen's width."""
     pixels = [np.array(stroke, np.float32) * height for stroke in strokes]
-    return unipen.stroke_spans(pixels, unipen.BRUSH_FRACTION * height)
+    return pixels, unipen.BRUSH_FRACTION * height
 
 
 def components_by_search(mask: np.ndarray) -> np.ndarray:
@@ -113,6 +115,22 @@ def test_a_digit_of_two_strokes_stays_one_digit(reader, name):
     assert len(reading.digits) == 1
 
 
+@pytest.mark.parametrize(("writer", "which"), [(1, 2), (7, 0), (7, 1)])
+@pytest.mark.parametrize("before", [0, 1, 5])
+def test_a_four_of_two_strokes_stays_one_digit_after_another(
+    reader, by_writer, writer, which, before
+):
+    """A 4 whose second stroke, written after the first, ends left of it: the strokes are
+    one digit, not a 6 and a 1 (a digit never ends left of the digit written before it)."""
+    fours = [d for d in by_writer[writer][4] if len(d.strokes) == 2]
+    samples = [by_writer[writer][before][0], fours[which]]
+    rng = np.random.default_rng(3)
+    number = numbers.write_number(samples, rng, numbers.PADS["wide"], writer, gaps=[0.15])
+    ink = numbers.rasterize_number(number)[..., 3]
+    reading = segment.read_number(reader, ink, number.strokes, number.pad.brush_px)
+    assert reading.text == f"{before}4"
+
+
 def test_separate_strokes_of_one_pen_digit_stay_one_digit(reader, by_writer):
     """Pen digits 4, 5 and 7 written in two strokes that do not touch on the pad."""
     two_parts = []
@@ -144,11 +162,27 @@ def test_touching_pen_digits_are_cut(reader, by_writer, writer, left, right):
     number = numbers.write_number(samples, rng, numbers.PADS["wide"], writer, gaps=[-0.06])
     ink = numbers.rasterize_number(number)[..., 3]
     assert len(segment.components(ink > 24).areas) == 1  # one blot of ink
-    for stroke_spans in (None, number.stroke_spans):  # pixels alone, or the pad's strokes
-        reading = segment.read_number(reader, ink, stroke_spans)
+    for strokes in ((), (number.strokes, number.pad.brush_px)):  # pixels alone, or strokes
+        reading = segment.read_number(reader, ink, *strokes)
         assert reading.text == f"{left}{right}"
         (l1, _, r1, _), (l2, _, r2, _) = (d.box for d in reading.digits)
         assert l1 < l2 and r1 < r2
+
+
+@pytest.mark.parametrize(("writer", "left", "right"), OVERLAPPING)
+def test_overlapping_pen_digits_part_by_their_strokes(reader, by_writer, writer, left, right):
+    """A digit written across its neighbour's ink: one blot that no vertical cut parts, but
+    each digit is a run of its own strokes."""
+    samples = [by_writer[writer][left][0], by_writer[writer][right][0]]
+    number = numbers.write_number(
+        samples, np.random.default_rng(2), numbers.PADS["wide"], writer, gaps=[-0.3]
+    )
+    ink = numbers.rasterize_number(number)[..., 3]
+    assert len(segment.components(ink > 24).areas) == 1
+    reading = segment.read_number(reader, ink, number.strokes, number.pad.brush_px)
+    assert reading.text == f"{left}{right}"
+    (l1, _, r1, _), (l2, _, r2, _) = (d.box for d in reading.digits)
+    assert l1 < l2 and r1 < r2 and r1 > l2  # left to right, overlapping
 
 
 ZIGZAG = [[(0.12 + 0.08 * i, 0.35 if i % 2 else 0.6) for i in range(10)]]
@@ -159,7 +193,7 @@ CROSSING = [[(0.2, 0.2), (0.8, 0.8)], [(0.8, 0.2), (0.2, 0.8)], [(0.5, 0.12), (0
 def test_a_scribble_whose_strokes_are_known_is_not_cut(reader, strokes):
     ink = drawn(strokes, width=3 * SIDE)
     assert len(segment.read_number(reader, ink).digits) > 1  # its pixels alone cut into digits
-    (digit,) = segment.read_number(reader, ink, spans(strokes)).digits  # one stroke: not cut
+    (digit,) = segment.read_number(reader, ink, *pen(strokes)).digits  # known strokes: not cut
     assert digit.verdict.kind == "not_digit"
 
 

@@ -5,7 +5,7 @@
 
 Numbers of 2 to 8 digits (``tools.numbers``: one writer's pen digits, random gaps, some
 touching, a drifting baseline) are drawn with the page's pen, read from their pixels and
-their strokes' extents (as the page hands them over) by ``recognizer.segment.read_number``
+their strokes (as the page hands them over) by ``recognizer.segment.read_number``
 and compared with what was written.
 
 **Writers.** With fold networks (``python -m training.writer_folds --seed 20240607
@@ -95,9 +95,9 @@ def reader_for(path: Path, calibration_from: Path) -> DigitReader:
 
 def read_written(reader: DigitReader, number: numbers.WrittenNumber) -> str:
     """What the page reads for ``number``: its pixels drawn with the page's pen, and its
-    strokes' extents, through ``segment.read_number``."""
+    strokes, through ``segment.read_number``."""
     ink = preprocess.ink_from_rgba(numbers.rasterize_number(number))  # (H, W)
-    return segment.read_number(reader, ink, number.stroke_spans).text
+    return segment.read_number(reader, ink, number.strokes, number.pad.brush_px).text
 
 
 def evaluate(
@@ -133,8 +133,7 @@ def single_digits(reader: DigitReader, digits: Sequence[unipen.PenDigit]) -> dic
         canvas = unipen.fit_to_canvas(digit.strokes, side)
         brush = unipen.BRUSH_FRACTION * side
         ink = unipen.rasterize(canvas, side, brush)[..., 3]
-        spans = unipen.stroke_spans(canvas, brush)
-        several += len(segment.read_number(reader, ink, spans).digits) > 1
+        several += len(segment.read_number(reader, ink, canvas, brush).digits) > 1
     return {
         "digits": len(digits),
         "accuracy": float(np.mean(right)),
@@ -148,12 +147,13 @@ def time_six_digits(reader: DigitReader, digits: Sequence[unipen.PenDigit], seed
     percentile), each as a first reading (the reader's memo emptied before)."""
     written = numbers.generate_numbers(digits, TIMED_NUMBERS, seed, numbers.PADS["wide"], (6,))
     inks = [preprocess.ink_from_rgba(numbers.rasterize_number(n)) for n in written]
-    segment.read_number(reader, inks[0], written[0].stroke_spans)  # warm up
+    first = written[0]
+    segment.read_number(reader, inks[0], first.strokes, first.pad.brush_px)  # warm up
     times = []
     for ink, number in zip(inks, written, strict=True):
         reader.forget()
         start = time.perf_counter()
-        segment.read_number(reader, ink, number.stroke_spans)
+        segment.read_number(reader, ink, number.strokes, number.pad.brush_px)
         times.append(1000 * (time.perf_counter() - start))
     return {"numbers": len(times), "ms_median": float(np.median(times)),
             "ms_p90": float(np.percentile(times, 90))}  # fmt: skip

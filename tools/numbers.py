@@ -86,12 +86,6 @@ class WrittenNumber:
     writer: int
     pad: Pad
 
-    @property
-    def stroke_spans(self) -> np.ndarray:
-        """(S, 2) float32 left, right of each stroke's ink (the pen's width included), pad
-        pixels, as the page hands them to the number reader."""
-        return unipen.stroke_spans(self.strokes, self.pad.brush_px)
-
 
 def digits_by_writer(
     digits: Iterable[unipen.PenDigit],

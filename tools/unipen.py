@@ -36,7 +36,6 @@ __all__ = [
     "page_image",
     "parse_unipen",
     "rasterize",
-    "stroke_spans",
 ]
 
 CANVAS_SIDE_PX = 560  # the page's pad: 280 CSS px at devicePixelRatio 2, device pixels
@@ -178,17 +177,6 @@ def rasterize(
         for x, y in points:  # round caps, and round joins wherever the line turns
             pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=(0, 0, 0, 255))
     return np.asarray(canvas)  # (height, width, 4)
-
-
-def stroke_spans(strokes: Sequence[np.ndarray], brush_px: float) -> np.ndarray:
-    """(S, 2) float32 left, right of each stroke's ink, the pen ``brush_px`` wide included,
-    in the strokes' pixels: what the page hands the number reader beside its pixels.
-    strokes : (n, 2) arrays of x, y canvas pixels"""
-    reach = brush_px / 2
-    return np.array(
-        [(s[:, 0].min() - reach, s[:, 0].max() + reach) for s in map(np.asarray, strokes)],
-        np.float32,
-    ).reshape(-1, 2)
 
 
 def page_image(

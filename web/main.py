@@ -5,8 +5,8 @@ functions of :class:`Worker` to the page; CPython tests call them directly.
 * ``load_model(data, sha256)`` -- the model file's bytes (downloaded and counted by the
   page) and the sha256 the site build recorded -> ``{state: "ready"}`` or ``{state:
   "error", message}``;
-* ``recognize_number_pixels(rgba, width, height, stroke_spans)`` -- the pad's ImageData
-  bytes (ink in alpha) and where its strokes lie, read as a number of one or more digits
+* ``recognize_number_pixels(rgba, width, height, strokes, brush_px)`` -- the pad's
+  ImageData bytes (ink in alpha) and its strokes, read as a number of one or more digits
   (``recognizer.segment``);
 * ``recognize_image(data)`` -- an uploaded, dropped or pasted image file's bytes (a digit
   or a number);
@@ -61,13 +61,18 @@ class Recognizer:
         }
 
     def recognize_number_pixels(
-        self, rgba: bytes, width: int, height: int, stroke_spans: list | None = None
+        self,
+        rgba: bytes,
+        width: int,
+        height: int,
+        strokes: list | None = None,
+        brush_px: float = 0.0,
     ) -> dict:
         """Read the pad's pixels as a number of one or more digits, split where the ink
         allows (``recognizer.segment.read_number``). ``rgba`` holds height * width * 4 bytes,
         row by row (an ImageData's data: transparent background, ink in alpha);
-        ``stroke_spans``: [left, right] of each stroke's ink, pixels, if the strokes are
-        known; no stroke is then cut in two.
+        ``strokes``: each stroke's [x, y] points, pixels, in the order drawn, if they are
+        known, drawn ``brush_px`` wide: digits are then runs of strokes.
 
         One digit gives the whole drawing read as a single digit (:meth:`classify`), with
         ``number`` and ``digits`` added; several digits give
@@ -83,7 +88,7 @@ class Recognizer:
         """
         pixels = np.frombuffer(rgba, dtype=np.uint8).reshape(height, width, 4)
         ink = preprocess.ink_from_rgba(pixels)  # (height, width) uint8
-        reading = segment.read_number(self.reader, ink, stroke_spans)
+        reading = segment.read_number(self.reader, ink, strokes, brush_px)
         if len(reading.digits) <= 1:
             image = _whole_image(reading, ink)
             if image is None:
@@ -186,10 +191,15 @@ class Worker:
         return {"state": "ready"}
 
     def recognize_number_pixels(
-        self, rgba: bytes, width: int, height: int, stroke_spans: list | None = None
+        self,
+        rgba: bytes,
+        width: int,
+        height: int,
+        strokes: list | None = None,
+        brush_px: float = 0.0,
     ) -> dict:
         """See :meth:`Recognizer.recognize_number_pixels`."""
-        return self.recognizer.recognize_number_pixels(rgba, width, height, stroke_spans)
+        return self.recognizer.recognize_number_pixels(rgba, width, height, strokes, brush_px)
 
     def recognize_image(self, data: bytes) -> dict:
         """See :meth:`Recognizer.recognize_image`."""

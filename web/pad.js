@@ -60,18 +60,15 @@ export class DrawingPad {
   }
 
   /**
-   * Where each stroke lies across the pad: [left, right] of its ink (the pen's width
-   * included), canvas pixels, in drawing order. The number reader never cuts a stroke
-   * in two (a zigzag is one scribble, not a row of ones).
-   * @returns {number[][]}
+   * The strokes as the number reader takes them: each one's [x, y] points in canvas
+   * pixels, in drawing order, and the pen's width in canvas pixels. A digit is a run of
+   * strokes drawn one after another, so digits that overlap still part.
+   * @returns {{points: number[][][], brushPx: number}}
    */
-  strokeSpans() {
+  strokePoints() {
     const { width, height } = this.canvas;
-    const reach = (this.brushFraction * height) / 2;
-    return this.strokes.map((stroke) => {
-      const xs = stroke.map(([x]) => x * width);
-      return [Math.min(...xs) - reach, Math.max(...xs) + reach];
-    });
+    const points = this.strokes.map((stroke) => stroke.map(([x, y]) => [x * width, y * height]));
+    return { points, brushPx: this.brushFraction * height };
   }
 
   /** Remove every stroke; undo() on the empty pad brings them back. */

@@ -62,12 +62,13 @@ export class PythonWorker {
   /**
    * Recognise the pad's pixels as a number of one or more digits.
    * @param {ImageData} image the pad (transparent background, ink in alpha).
-   * @param {number[][]} strokeSpans [left, right] of each stroke's ink, canvas pixels.
+   * @param {{points: number[][], brushPx: number}} strokes each stroke's [x, y] points,
+   *   canvas pixels, in the order drawn, and the pen's width in canvas pixels.
    * @returns {Promise<object>} a single digit's result, or {state: "number", number,
    *   verdict, confidence, digits} (see main.py).
    */
-  recognizeNumber({ data, width, height }, strokeSpans) {
-    return this.worker.sync.recognize_number_pixels(data, width, height, strokeSpans);
+  recognizeNumber({ data, width, height }, { points, brushPx }) {
+    return this.worker.sync.recognize_number_pixels(data, width, height, points, brushPx);
   }
 
   /**

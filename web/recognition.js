@@ -129,7 +129,7 @@ export class Recognition {
     const { canvas } = this.pad;
     const pixels = this.pad.ctx.getImageData(0, 0, canvas.width, canvas.height);
     this.drawingInFlight = true;
-    await this.#display(this.python.recognizeNumber(pixels, this.pad.strokeSpans()), final);
+    await this.#display(this.python.recognizeNumber(pixels, this.pad.strokePoints()), final);
     this.drawingInFlight = false;
     if (this.changedInFlight) this.schedule(this.pendingFinal);
   }

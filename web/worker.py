@@ -24,8 +24,8 @@ except Exception as error:  # reported to the page by load_model
 else:
     worker = Worker()
     sync.load_model = lambda data, sha256: worker.load_model(data.to_bytes(), sha256)
-    sync.recognize_number_pixels = lambda rgba, width, height, spans: (
-        worker.recognize_number_pixels(rgba.to_bytes(), width, height, spans.to_py())
+    sync.recognize_number_pixels = lambda rgba, width, height, strokes, brush_px: (
+        worker.recognize_number_pixels(rgba.to_bytes(), width, height, strokes.to_py(), brush_px)
     )
     sync.recognize_image = lambda data: worker.recognize_image(data.to_bytes())
     sync.look_inside = lambda image: worker.look_inside(image.to_bytes())

@@ -1,7 +1,23 @@
 """Read a number: split the pad's ink into digits, left to right, and read each one.
 
-The page hands Python the pad's pixels, not its strokes, so the digits are found in the ink
-image, with NumPy and Pillow only (there is no SciPy in the page):
+The page hands Python the pad's pixels and its strokes (each one's points, in the order
+drawn); a picture has pixels alone. The digits are found with NumPy and Pillow only (there
+is no SciPy in the page).
+
+**With strokes.** People write a number digit by digit, so a digit is a run of strokes drawn
+one after another. The ink is reduced as in step 1 below; each stroke's pixels are the ink
+under its path (drawn with the pen's width; where two strokes cross, both have the pixel), so
+a digit written across its neighbour is read with its own strokes' ink alone. Every run of
+up to :data:`STROKE_RUN` consecutive strokes no wider than a digit (:data:`MAX_WIDTH`) is a
+candidate; candidates are read and chosen by dynamic programming as in step 4, where each
+digit must end further right than the digit written before it (a 4's second stroke, which
+ends inside its first, is no digit of its own); they are then cut out of the
+full-resolution ink by their strokes' paths and read there (step 6); a drawing that is all
+one digit is read whole. Digits side by side hardly overlap: when two chosen digits overlap
+across more than :data:`STROKE_OVERLAP` of their joint width (a scribble of several
+strokes), or no stroke has ink, the pixels decide instead, as follows.
+
+**From pixels** (a picture, or strokes that do not part into digits side by side):
 
 1. **A working copy.** The ink is reduced by block means so the drawing is about
    :data:`WORK_HEIGHT` pixels high (:func:`reduce_ink`); the search runs on it.
@@ -25,10 +41,10 @@ image, with NumPy and Pillow only (there is no SciPy in the page):
    :data:`GRID` digit heights and step 4 runs again, the slices now pieces, each cut
    costing :data:`CUT_COST`; the classifier decides whether and where it splits. (Not a
    component barely taller than the pen, a dot, nor one wider than :data:`MAX_CHAIN`
-   digits, a line or a zigzag: those are read whole.) When the strokes' extents are known
-   (the page's pad), no cut divides a stroke, except close to its ends, where a neighbour
-   may touch it: digits are written in strokes of their own, and a scribble drawn in one
-   stroke stays one thing, read whole. This time only the candidates that may lie on the
+   digits, a line or a zigzag: those are read whole.) When the strokes are known, no cut
+   divides a stroke, except close to its ends, where a neighbour may touch it: digits are
+   written in strokes of their own, and a scribble drawn in one stroke stays one thing,
+   read whole. This time only the candidates that may lie on the
    best split are read: a candidate scores at most its penalties (a confidence is at most
    1), so batch by batch the most hopeful unread candidates are read, until no split
    through an unread one can score as well as the best split of read ones. The split
@@ -42,12 +58,13 @@ bottom), right and bottom exclusive.
 """
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 from numpy.typing import ArrayLike
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from . import preprocess
 from .decision import N_DIGITS, Verdict, decide
@@ -88,6 +105,11 @@ PEN_PIECE = 1.0  # ... nor than this many pen widths (no digit is narrower than 
 PEN_OUTLINE = 1.12  # the outline's estimate of the pen width falls short by this factor
 CUT_COST = 0.3  # what a cut through a component costs, log-probability
 STROKE_END = 0.2  # a cut crosses a stroke only this close to its end, in digit heights
+STROKE_RUN = 5  # most consecutive strokes read as one digit
+STROKE_OVERLAP = 0.5  # digits overlapping across more of their joint width are not side by side
+STROKE_REACH = 0.2  # a stroke's pixels reach this many pen widths past its path's edge ...
+MIN_REACH_PX = 1.5  # ... and this many pixels at least (the pad smooths its strokes)
+MAX_STROKES = 62  # with more strokes than this, the pixels decide (one bit per stroke)
 BOUND_SLACK = 1e-6  # added to a candidate's highest possible score (float rounding)
 BATCH_REACH = 0.02  # a batch reads the candidates whose best split may score this near the
 # most hopeful one's (its ties, up to rounding): far fewer reads than one batch of all
@@ -208,15 +230,17 @@ def components(mask: np.ndarray) -> Components:
 
 
 def split_digits(
-    ink: np.ndarray, reader: DigitReader, stroke_spans: ArrayLike | None = None
+    ink: np.ndarray,
+    reader: DigitReader,
+    strokes: Sequence[ArrayLike] | None = None,
+    brush_px: float = 0.0,
 ) -> list[FoundDigit]:
     """The digits of a drawing, left to right (see the module docstring).
 
     ink : (H, W) uint8, 0 = background, 255 = full ink (``preprocess.ink_from_rgba``)
     reader : reads the candidate digits; its confidence chooses between splits
-    stroke_spans : (S, 2) left, right of each stroke's ink, pixels of ``ink``, when the
-        strokes are known (the pad): no cut then divides a stroke, except within
-        :data:`STROKE_END` digit heights of its ends (where a neighbour may touch it)
+    strokes : each stroke's (n, 2) x, y points, pixels of ``ink``, in the order drawn, when
+        they are known (the pad), drawn ``brush_px`` wide; digits are then runs of strokes
     returns : one FoundDigit per digit; none for a drawing without ink
     Raises ValueError for an array that is not 2-D uint8.
     """
@@ -231,10 +255,17 @@ def split_digits(
     found = components(mask)
     if len(found.areas) == 0:  # ink too faint to survive the reduction: read it whole
         return _whole(ink, reader)
-    spans = None if stroke_spans is None else np.asarray(stroke_spans, np.float64) / factor
-    search = _Search(work, found, reader, spans)
+    paths = [np.asarray(s, np.float64).reshape(-1, 2) for s in strokes or []]  # (n, 2) each
+    paths = [path for path in paths if len(path)]
+    if 0 < len(paths) <= MAX_STROKES:
+        by_strokes = _split_strokes(ink, _Search(work, found, reader, None), factor, paths,
+                                    brush_px)  # fmt: skip
+        if by_strokes is not None:
+            return by_strokes
+    extents = _stroke_extents(paths, brush_px) / factor if paths else None  # (S, 2)
+    search = _Search(work, found, reader, extents)
     pieces = search.pieces(set())
-    spans, scores, candidates = search.score(pieces, every=True)
+    spans, scores, candidates = search.score(pieces, _spans(pieces, search.height), every=True)
     height = search.height
     doubtful = {
         pieces[i].source
@@ -247,14 +278,18 @@ def split_digits(
     }
     if doubtful:
         pieces = search.pieces(doubtful)
-        spans, scores, candidates = search.score(pieces, every=False)
+        spans, scores, candidates = search.score(pieces, _spans(pieces, height), every=False)
     chosen = [candidates[k] for k in _best_path(spans, scores, len(pieces))]
     chosen = [c for c in chosen if c.image is not None]
     if factor == 1:
         return [c.found(search.verdict(c)) for c in chosen]
     if len(chosen) == 1 and chosen[0].mask.sum() == mask.sum():  # all the ink is one digit
         return _whole(ink, reader)
-    full = [c.full_size(ink, factor) for c in chosen]
+    return _read_full_size(reader, [c.full_size(ink, factor) for c in chosen])
+
+
+def _read_full_size(reader: DigitReader, full: list["_Candidate | None"]) -> list[FoundDigit]:
+    """Read the chosen digits cut out of the full-resolution ink, in one batch."""
     full = [c for c in full if c is not None and c.image is not None]
     if not full:
         return []
@@ -262,16 +297,162 @@ def split_digits(
     return [c.found(v) for c, v in zip(full, verdicts, strict=True)]
 
 
+def _split_strokes(
+    ink: np.ndarray, search: "_Search", factor: int, paths: list[np.ndarray], brush_px: float
+) -> list[FoundDigit] | None:
+    """The digits as runs of consecutive strokes (see the module docstring), left to right;
+    None when no stroke has ink or two digits overlap (the pixels decide then).
+
+    ink : (H, W) uint8; search : over the working copy (``factor`` times smaller);
+    paths : (n, 2) x, y points of each stroke, pixels of ``ink``, drawn ``brush_px`` wide
+    """
+    inked = search.found.labels > 0  # (h, w)
+    covers = np.zeros(inked.shape, np.int64)  # (h, w) bit k: stroke k's path covers the pixel
+    for k, path in enumerate(paths):
+        own = _path_mask(path / factor, (0, 0), inked.shape, brush_px / factor) & inked
+        covers |= own.astype(np.int64) << k
+    # An atom is the set of pixels that the same strokes cover, so a crossing is shared.
+    combos, atom_of_pixel = np.unique(covers[covers != 0], return_inverse=True)  # (A,), (P,)
+    labels = np.zeros(inked.shape, np.int32)
+    labels[covers != 0] = atom_of_pixel + 1
+    search.labels, search.atoms = labels, len(combos) + 1
+    pieces = []
+    for k in range(len(paths)):
+        atoms = np.flatnonzero((combos >> k) & 1) + 1  # the atoms stroke k covers
+        if atoms.size:
+            ys, xs = np.nonzero((covers >> k) & 1)
+            box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+            pieces.append(_Piece(tuple(atoms.tolist()), box, k))
+    if not pieces:
+        return None
+    runs = _stroke_runs(pieces, search.height)
+    runs, scores, candidates = search.score(pieces, runs, every=False)
+    path = _best_path(runs, scores, len(pieces))
+    rights = [candidates[k].box[2] for k in path]
+    if any(b <= a for a, b in itertools.pairwise(rights)):  # a digit inside the one before
+        runs, scores, candidates = search.score(pieces, runs, every=True)
+        path = _rightward_path(runs, scores, [c.box[2] for c in candidates], len(pieces))
+        if path is None:
+            return None
+    boxes = [candidates[k].box for k in path]
+    for a, b in itertools.combinations(boxes, 2):
+        if _across_overlap(a, b) > STROKE_OVERLAP:
+            return None
+    chosen = [[paths[piece.source] for piece in pieces[i:j]] for i, j in (runs[k] for k in path)]
+    if len(chosen) == 1 and inked.sum() == candidates[path[0]].mask.sum():
+        return _whole(ink, search.reader)  # all the ink is one digit
+    full = _read_full_size(search.reader, [_cut_out(ink, run, brush_px) for run in chosen])
+    return sorted(full, key=lambda digit: digit.box[0] + digit.box[2])
+
+
+def _rightward_path(
+    runs: list[tuple[int, int]], scores: np.ndarray, rights: list[int], count: int
+) -> list[int] | None:
+    """The best split of strokes 0..count-1 into runs in which each digit ends further right
+    than the one written before it: the runs' indices, or None when there is none.
+    runs : sorted (i, j); scores : (R,) float64; rights : each run's right edge"""
+    best: dict[int, tuple[float, int]] = {}  # run -> best total ending with it, run before
+    following: dict[int, list[int]] = {}  # stroke -> the runs that start with it
+    for k, (i, _) in enumerate(runs):
+        following.setdefault(i, []).append(k)
+        if i == 0 and np.isfinite(scores[k]):
+            best[k] = (float(scores[k]), -1)
+    for k, (_, j) in enumerate(runs):  # sorted by start: a run's predecessors come first
+        if k not in best:
+            continue
+        for m in following.get(j, []):
+            total = best[k][0] + float(scores[m])
+            if rights[m] > rights[k] and np.isfinite(total) and total > best.get(m, (-np.inf,))[0]:
+                best[m] = (total, k)
+    ends = [k for k in best if runs[k][1] == count]
+    if not ends:
+        return None
+    path = [max(ends, key=lambda k: best[k][0])]
+    while best[path[-1]][1] >= 0:
+        path.append(best[path[-1]][1])
+    return path[::-1]
+
+
+def _stroke_runs(pieces: list["_Piece"], height: float) -> list[tuple[int, int]]:
+    """The runs of consecutive strokes [i, j) read as one digit, sorted: at most STROKE_RUN
+    strokes, at most MAX_WIDTH digit heights wide together."""
+    runs = []
+    for i in range(len(pieces)):
+        left, right = pieces[i].box[0], pieces[i].box[2]
+        runs.append((i, i + 1))
+        for j in range(i + 1, min(len(pieces), i + STROKE_RUN)):
+            left, right = min(left, pieces[j].box[0]), max(right, pieces[j].box[2])
+            if right - left > MAX_WIDTH * height:
+                break
+            runs.append((i, j + 1))
+    return runs
+
+
+def _path_mask(
+    path: np.ndarray, origin: tuple[float, float], shape: tuple[int, int], brush_px: float
+) -> np.ndarray:
+    """The pixels a stroke's pen covers, a little widened (STROKE_REACH, MIN_REACH_PX):
+    path (n, 2) x, y pixels, drawn into a (h, w) = ``shape`` field whose top-left pixel is
+    at ``origin`` (x, y) -> (h, w) bool."""
+    field = Image.new("1", (shape[1], shape[0]))
+    pen = ImageDraw.Draw(field)
+    radius = brush_px / 2 + max(MIN_REACH_PX, STROKE_REACH * brush_px)
+    points = [(x - origin[0], y - origin[1]) for x, y in path.tolist()]
+    if len(points) > 1:
+        pen.line(points, fill=1, width=max(1, round(2 * radius)))
+    for x, y in points:  # round caps and joins
+        pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=1)
+    return np.asarray(field, dtype=bool)
+
+
+def _cut_out(ink: np.ndarray, paths: list[np.ndarray], brush_px: float) -> "_Candidate | None":
+    """The ink (H, W) uint8 under some strokes' paths alone, trimmed, as a candidate (None
+    when none of it is above the threshold)."""
+    points = np.concatenate(paths)  # (n, 2)
+    reach = brush_px / 2 + max(MIN_REACH_PX, STROKE_REACH * brush_px) + 1
+    left, top = (max(0, int(v)) for v in points.min(axis=0) - reach)
+    right, bottom = (int(v) + 1 for v in points.max(axis=0) + reach)
+    right, bottom = min(right, ink.shape[1]), min(bottom, ink.shape[0])
+    if right <= left or bottom <= top:
+        return None
+    shape = (bottom - top, right - left)
+    covered = np.zeros(shape, bool)
+    for path in paths:
+        covered |= _path_mask(path, (left, top), shape, brush_px)
+    own = np.where(covered, ink[top:bottom, left:right], 0).astype(np.uint8)
+    inked = own > preprocess.INK_THRESHOLD
+    ys, xs = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
+    if ys.size == 0:
+        return None
+    own = own[ys[0] : ys[-1] + 1, xs[0] : xs[-1] + 1]
+    box = (left + int(xs[0]), top + int(ys[0]), left + int(xs[-1]) + 1, top + int(ys[-1]) + 1)
+    return _Candidate(box, own > 0, own)
+
+
+def _across_overlap(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """How much two boxes (left, top, right, bottom) overlap across: the shared share of the
+    columns they span together."""
+    shared = min(a[2], b[2]) - max(a[0], b[0])
+    return max(0, shared) / max(1, max(a[2], b[2]) - min(a[0], b[0]))
+
+
+def _stroke_extents(paths: list[np.ndarray], brush_px: float) -> np.ndarray:
+    """(S, 2) left, right of each stroke's ink, the pen's width included: paths (n, 2)."""
+    reach = brush_px / 2
+    return np.array([(p[:, 0].min() - reach, p[:, 0].max() + reach) for p in paths])
+
+
 def read_number(
     network_or_reader: Network | DigitReader,
     ink: np.ndarray,
-    stroke_spans: ArrayLike | None = None,
+    strokes: Sequence[ArrayLike] | None = None,
+    brush_px: float = 0.0,
 ) -> NumberReading:
     """Split ``ink`` (H, W) uint8 into digits and read them (:func:`split_digits`)."""
     reader = network_or_reader
     if not isinstance(reader, DigitReader):
         reader = DigitReader(reader)
-    digits = split_digits(ink, reader, stroke_spans)
+    digits = split_digits(ink, reader, strokes, brush_px)
     text = "".join("?" if d.verdict.kind == "not_digit" else str(d.verdict.digit) for d in digits)
     return NumberReading(digits, text)
 
@@ -449,16 +630,16 @@ class _Search:
             columns = columns[~divides]
         return columns.tolist()
 
-    def score(self, pieces: list[_Piece], every: bool):
-        """The runs of ``pieces`` worth reading as one digit, their candidates and scores:
-        the log of the candidate's confidence, less its penalties (-inf: nothing to read).
+    def score(self, pieces: list[_Piece], spans: list[tuple[int, int]], every: bool):
+        """The ``spans`` of ``pieces`` (sorted runs [i, j) worth reading as one digit), their
+        candidates and scores: the log of the candidate's confidence, less its penalties
+        (-inf: nothing to read).
 
         every : read every candidate; else only those that may lie on the best split
             (:func:`_worth_reading`), batch by batch: a candidate left unread scores -inf,
             and the best split is the one that reading them all would give.
         -> spans [(i, j)], (S,) float64, candidates
         """
-        spans = _spans(pieces, self.height)
         candidates = [self.candidate(pieces[i:j]) for i, j in spans]
         cuts = [pieces[i].cut for i, _ in spans]
         highest = [self._highest(c, cut) for c, cut in zip(candidates, cuts, strict=True)]
