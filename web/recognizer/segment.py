@@ -12,10 +12,11 @@ up to :data:`STROKE_RUN` consecutive strokes no wider than a digit (:data:`MAX_W
 candidate; candidates are read and chosen by dynamic programming as in step 4, where each
 digit must end further right than the digit written before it (a 4's second stroke, which
 ends inside its first, is no digit of its own); they are then cut out of the
-full-resolution ink by their strokes' paths and read there (step 6); a drawing that is all
-one digit is read whole. Digits side by side hardly overlap: when two chosen digits overlap
-across more than :data:`STROKE_OVERLAP` of their joint width (a scribble of several
-strokes), or no stroke has ink, the pixels decide instead, as follows.
+full-resolution ink and read there (step 6); a drawing that is all one digit is read whole.
+Digits side by side hardly overlap: when two chosen digits overlap across more than
+:data:`STROKE_OVERLAP` of their joint width (a scribble of several strokes), when a chosen
+digit reads as no digit (a 5's flag on its own), or when no stroke has ink, the pixels
+decide instead, as follows.
 
 **From pixels** (a picture, or strokes that do not part into digits side by side):
 
@@ -301,7 +302,8 @@ def _split_strokes(
     ink: np.ndarray, search: "_Search", factor: int, paths: list[np.ndarray], brush_px: float
 ) -> list[FoundDigit] | None:
     """The digits as runs of consecutive strokes (see the module docstring), left to right;
-    None when no stroke has ink or two digits overlap (the pixels decide then).
+    None when no stroke has ink, two digits overlap or one reads as no digit (the pixels
+    decide then).
 
     ink : (H, W) uint8; search : over the working copy (``factor`` times smaller);
     paths : (n, 2) x, y points of each stroke, pixels of ``ink``, drawn ``brush_px`` wide
@@ -309,7 +311,7 @@ def _split_strokes(
     inked = search.found.labels > 0  # (h, w)
     covers = np.zeros(inked.shape, np.int64)  # (h, w) bit k: stroke k's path covers the pixel
     for k, path in enumerate(paths):
-        own = _path_mask(path / factor, (0, 0), inked.shape, brush_px / factor) & inked
+        own = _path_mask(path / factor, inked.shape, brush_px / factor) & inked
         covers |= own.astype(np.int64) << k
     # An atom is the set of pixels that the same strokes cover, so a crossing is shared.
     combos, atom_of_pixel = np.unique(covers[covers != 0], return_inverse=True)  # (A,), (P,)
@@ -338,10 +340,14 @@ def _split_strokes(
     for a, b in itertools.combinations(boxes, 2):
         if _across_overlap(a, b) > STROKE_OVERLAP:
             return None
-    chosen = [[paths[piece.source] for piece in pieces[i:j]] for i, j in (runs[k] for k in path)]
-    if len(chosen) == 1 and inked.sum() == candidates[path[0]].mask.sum():
+    chosen = [candidates[k] for k in path]
+    if len(chosen) == 1 and inked.sum() == chosen[0].mask.sum():
         return _whole(ink, search.reader)  # all the ink is one digit
-    full = _read_full_size(search.reader, [_cut_out(ink, run, brush_px) for run in chosen])
+    if factor > 1:
+        chosen = [c.full_size(ink, factor) for c in chosen]
+    full = _read_full_size(search.reader, chosen)
+    if any(digit.verdict.kind == "not_digit" for digit in full):
+        return None  # a stroke that is no digit: part of one that the pixels may join it to
     return sorted(full, key=lambda digit: digit.box[0] + digit.box[2])
 
 
@@ -388,45 +394,19 @@ def _stroke_runs(pieces: list["_Piece"], height: float) -> list[tuple[int, int]]
     return runs
 
 
-def _path_mask(
-    path: np.ndarray, origin: tuple[float, float], shape: tuple[int, int], brush_px: float
-) -> np.ndarray:
+def _path_mask(path: np.ndarray, shape: tuple[int, int], brush_px: float) -> np.ndarray:
     """The pixels a stroke's pen covers, a little widened (STROKE_REACH, MIN_REACH_PX):
-    path (n, 2) x, y pixels, drawn into a (h, w) = ``shape`` field whose top-left pixel is
-    at ``origin`` (x, y) -> (h, w) bool."""
+    path (n, 2) x, y pixels, drawn ``brush_px`` wide into a (h, w) = ``shape`` field ->
+    (h, w) bool."""
     field = Image.new("1", (shape[1], shape[0]))
     pen = ImageDraw.Draw(field)
     radius = brush_px / 2 + max(MIN_REACH_PX, STROKE_REACH * brush_px)
-    points = [(x - origin[0], y - origin[1]) for x, y in path.tolist()]
+    points = [(x, y) for x, y in path.tolist()]
     if len(points) > 1:
         pen.line(points, fill=1, width=max(1, round(2 * radius)))
     for x, y in points:  # round caps and joins
         pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=1)
     return np.asarray(field, dtype=bool)
-
-
-def _cut_out(ink: np.ndarray, paths: list[np.ndarray], brush_px: float) -> "_Candidate | None":
-    """The ink (H, W) uint8 under some strokes' paths alone, trimmed, as a candidate (None
-    when none of it is above the threshold)."""
-    points = np.concatenate(paths)  # (n, 2)
-    reach = brush_px / 2 + max(MIN_REACH_PX, STROKE_REACH * brush_px) + 1
-    left, top = (max(0, int(v)) for v in points.min(axis=0) - reach)
-    right, bottom = (int(v) + 1 for v in points.max(axis=0) + reach)
-    right, bottom = min(right, ink.shape[1]), min(bottom, ink.shape[0])
-    if right <= left or bottom <= top:
-        return None
-    shape = (bottom - top, right - left)
-    covered = np.zeros(shape, bool)
-    for path in paths:
-        covered |= _path_mask(path, (left, top), shape, brush_px)
-    own = np.where(covered, ink[top:bottom, left:right], 0).astype(np.uint8)
-    inked = own > preprocess.INK_THRESHOLD
-    ys, xs = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
-    if ys.size == 0:
-        return None
-    own = own[ys[0] : ys[-1] + 1, xs[0] : xs[-1] + 1]
-    box = (left + int(xs[0]), top + int(ys[0]), left + int(xs[-1]) + 1, top + int(ys[-1]) + 1)
-    return _Candidate(box, own > 0, own)
 
 
 def _across_overlap(a: tuple[int, ...], b: tuple[int, ...]) -> float:
