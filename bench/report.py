@@ -72,9 +72,10 @@ def _forward(part: dict) -> list[str]:
 
 def _numbers(part: dict) -> list[str]:
     return [
-        f"A {part['digits']}-digit number read from the pad's ink (`recognizer.segment`), ms, "
-        f"median [p25-p75] over {part['numbers']} generated numbers, each the least of "
-        f"{part['rounds']} readings (`python -m bench.numbers`): read first, and at its last "
+        f"A {part['digits']}-digit number read from the pad's ink and strokes "
+        f"(`recognizer.segment`), ms, median [p25-p75] over {part['numbers']} generated "
+        f"numbers, each the least of {part['rounds']} readings (`python -m bench.numbers`): "
+        "read first, and at its last "
         "pen-up after the earlier ones (the reader remembers the digits it has read).",
         "",
         "| runtime | first reading | last pen-up |",
