@@ -258,13 +258,12 @@ def split_digits(
         return _whole(ink, reader)
     paths = [np.asarray(s, np.float64).reshape(-1, 2) for s in strokes or []]  # (n, 2) each
     paths = [path for path in paths if len(path)]
+    extents = _stroke_extents(paths, brush_px) / factor if paths else None  # (S, 2)
+    search = _Search(work, found, reader, extents)  # candidates read by strokes stay read
     if 0 < len(paths) <= MAX_STROKES:
-        by_strokes = _split_strokes(ink, _Search(work, found, reader, None), factor, paths,
-                                    brush_px)  # fmt: skip
+        by_strokes = _split_strokes(ink, search, factor, paths, brush_px)
         if by_strokes is not None:
             return by_strokes
-    extents = _stroke_extents(paths, brush_px) / factor if paths else None  # (S, 2)
-    search = _Search(work, found, reader, extents)
     pieces = search.pieces(set())
     spans, scores, candidates = search.score(pieces, _spans(pieces, search.height), every=True)
     height = search.height
@@ -281,20 +280,25 @@ def split_digits(
         pieces = search.pieces(doubtful)
         spans, scores, candidates = search.score(pieces, _spans(pieces, height), every=False)
     chosen = [candidates[k] for k in _best_path(spans, scores, len(pieces))]
+    return _read_chosen(ink, search, factor, chosen)
+
+
+def _read_chosen(
+    ink: np.ndarray, search: "_Search", factor: int, chosen: list["_Candidate"]
+) -> list[FoundDigit]:
+    """The chosen candidates of the working copy (``factor`` times smaller than ``ink``)
+    read as the page reads a digit: cut out of the full-resolution ink and read there in
+    one batch; all the ink as one digit is read whole (step 6)."""
     chosen = [c for c in chosen if c.image is not None]
     if factor == 1:
         return [c.found(search.verdict(c)) for c in chosen]
-    if len(chosen) == 1 and chosen[0].mask.sum() == mask.sum():  # all the ink is one digit
-        return _whole(ink, reader)
-    return _read_full_size(reader, [c.full_size(ink, factor) for c in chosen])
-
-
-def _read_full_size(reader: DigitReader, full: list["_Candidate | None"]) -> list[FoundDigit]:
-    """Read the chosen digits cut out of the full-resolution ink, in one batch."""
+    if len(chosen) == 1 and chosen[0].mask.sum() == (search.found.labels > 0).sum():
+        return _whole(ink, search.reader)
+    full = [c.full_size(ink, factor) for c in chosen]
     full = [c for c in full if c is not None and c.image is not None]
     if not full:
         return []
-    verdicts = reader.read(np.stack([c.image for c in full]))
+    verdicts = search.reader.read(np.stack([c.image for c in full]))
     return [c.found(v) for c, v in zip(full, verdicts, strict=True)]
 
 
@@ -340,12 +344,7 @@ def _split_strokes(
     for a, b in itertools.combinations(boxes, 2):
         if _across_overlap(a, b) > STROKE_OVERLAP:
             return None
-    chosen = [candidates[k] for k in path]
-    if len(chosen) == 1 and inked.sum() == chosen[0].mask.sum():
-        return _whole(ink, search.reader)  # all the ink is one digit
-    if factor > 1:
-        chosen = [c.full_size(ink, factor) for c in chosen]
-    full = _read_full_size(search.reader, chosen)
+    full = _read_chosen(ink, search, factor, [candidates[k] for k in path])
     if any(digit.verdict.kind == "not_digit" for digit in full):
         return None  # a stroke that is no digit: part of one that the pixels may join it to
     return sorted(full, key=lambda digit: digit.box[0] + digit.box[2])
