@@ -83,7 +83,8 @@ class Recognizer:
         confidence : the product of the digits' confidences (all of them right)
         digits : per digit, left to right, ``{digit, runnerUp, confidence, verdict, probs,
             box, image}`` (as a single digit's result); box : [left, top, right, bottom] of
-            its ink as fractions of the pad's width and height
+            its ink as fractions of ``width`` and ``height`` (the pixels handed over: the
+            page hands over the part of its pad that holds ink)
         A pad without ink gives ``{state: "empty"}``.
         """
         pixels = np.frombuffer(rgba, dtype=np.uint8).reshape(height, width, 4)
@@ -94,7 +95,7 @@ class Recognizer:
             if image is None:
                 return {"state": "empty"}
             single = self.classify(image)
-            box = _ink_box(ink)
+            box = preprocess.ink_box(ink)
             keys = ("digit", "runnerUp", "confidence", "verdict", "probs", "image")
             digit = {key: single[key] for key in keys}
             digit["box"] = _fractions(box, width, height)
@@ -150,7 +151,8 @@ class Recognizer:
 
 
 def _fractions(box: tuple[int, int, int, int], width: int, height: int) -> list[float]:
-    """(left, top, right, bottom) pixels -> [left, top, right, bottom] fractions of the pad."""
+    """(left, top, right, bottom) pixels -> [left, top, right, bottom] fractions of the
+    ``width`` x ``height`` pixels read."""
     left, top, right, bottom = box
     return [left / width, top / height, right / width, bottom / height]
 
@@ -161,16 +163,11 @@ def _whole_image(reading: segment.NumberReading, ink: np.ndarray) -> np.ndarray 
     if len(reading.digits) == 1:
         found = reading.digits[0]
         left, top, right, bottom = found.box
-        if found.box == _ink_box(ink) and np.array_equal(found.ink, ink[top:bottom, left:right]):
+        if found.box == preprocess.ink_box(ink) and np.array_equal(
+            found.ink, ink[top:bottom, left:right]
+        ):
             return found.image
     return preprocess.mnist_from_ink(ink)
-
-
-def _ink_box(ink: np.ndarray) -> tuple[int, int, int, int]:
-    """(left, top, right, bottom) of the pixels above the ink threshold of (H, W) uint8."""
-    inked = ink > preprocess.INK_THRESHOLD
-    rows, cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
-    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
 
 
 class Worker:

@@ -17,6 +17,7 @@
 // finger took the stroke back), "clear", "undo" or "redo".
 
 const INK = "#000";
+const INK_MARGIN_PX = 2; // anti-aliased ink reaches about a pixel past the pen's width
 
 export class DrawingPad {
   /**
@@ -61,14 +62,42 @@ export class DrawingPad {
 
   /**
    * The strokes as the number reader takes them: each one's [x, y] points in canvas
-   * pixels, in drawing order, and the pen's width in canvas pixels. A digit is a run of
+   * pixels from ``origin`` (the corner of the pixels handed over), in drawing order, and
+   * the pen's width in canvas pixels. A digit is a run of
    * strokes drawn one after another, so digits that overlap still part.
    * @returns {{points: number[][][], brushPx: number}}
    */
-  strokePoints() {
+  strokePoints(origin = { x: 0, y: 0 }) {
     const { width, height } = this.canvas;
-    const points = this.strokes.map((stroke) => stroke.map(([x, y]) => [x * width, y * height]));
+    const points = this.strokes.map((stroke) =>
+      stroke.map(([x, y]) => [x * width - origin.x, y * height - origin.y]),
+    );
     return { points, brushPx: this.brushFraction * height };
+  }
+
+  /**
+   * The part of the canvas that holds ink: the strokes' points widened by the pen's
+   * half-width and INK_MARGIN_PX, in whole canvas pixels, inside the canvas; null on an
+   * empty pad. The reader is handed these pixels alone, not the whole pad.
+   * @returns {{x: number, y: number, width: number, height: number} | null}
+   */
+  inkRegion() {
+    if (this.isEmpty) return null;
+    const { width, height } = this.canvas;
+    const reach = (this.brushFraction * height) / 2 + INK_MARGIN_PX;
+    let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity]; // fractions
+    for (const stroke of this.strokes) {
+      for (const [x, y] of stroke) {
+        [minX, minY, maxX, maxY] = [Math.min(minX, x), Math.min(minY, y), Math.max(maxX, x), Math.max(maxY, y)];
+      }
+    }
+    const clamp = (v, high) => Math.min(Math.max(v, 0), high);
+    const left = clamp(Math.floor(minX * width - reach), width);
+    const top = clamp(Math.floor(minY * height - reach), height);
+    const right = clamp(Math.ceil(maxX * width + reach), width);
+    const bottom = clamp(Math.ceil(maxY * height + reach), height);
+    if (right <= left || bottom <= top) return null;
+    return { x: left, y: top, width: right - left, height: bottom - top };
   }
 
   /** Remove every stroke; undo() on the empty pad brings them back. */

@@ -61,9 +61,10 @@ export class PythonWorker {
 
   /**
    * Recognise the pad's pixels as a number of one or more digits.
-   * @param {ImageData} image the pad (transparent background, ink in alpha).
+   * @param {ImageData} image the part of the pad that holds ink (transparent background,
+   *   ink in alpha); each digit's box comes back as fractions of it.
    * @param {{points: number[][], brushPx: number}} strokes each stroke's [x, y] points,
-   *   canvas pixels, in the order drawn, and the pen's width in canvas pixels.
+   *   pixels of ``image``, in the order drawn, and the pen's width in canvas pixels.
    * @returns {Promise<object>} a single digit's result, or {state: "number", number,
    *   verdict, confidence, digits} (see main.py).
    */

@@ -119,7 +119,8 @@ export class Recognition {
     const final = this.pendingFinal;
     this.#cancelScheduled();
     this.lastRun = performance.now();
-    if (this.pad.isEmpty) {
+    const region = this.pad.inkRegion(); // the reader is handed the pixels with ink alone
+    if (region === null) {
       this.asked += 1; // an answer still on its way is out of date
       this.view.empty(this.pad.version);
       this.#tellFollowers(null, this.pad.version);
@@ -127,9 +128,10 @@ export class Recognition {
     }
     this.pad.flush();
     const { canvas } = this.pad;
-    const pixels = this.pad.ctx.getImageData(0, 0, canvas.width, canvas.height);
+    const pixels = this.pad.ctx.getImageData(region.x, region.y, region.width, region.height);
+    const answer = this.python.recognizeNumber(pixels, this.pad.strokePoints(region));
     this.drawingInFlight = true;
-    await this.#display(this.python.recognizeNumber(pixels, this.pad.strokePoints()), final);
+    await this.#display(answer.then((result) => onPad(result, region, canvas)), final);
     this.drawingInFlight = false;
     if (this.changedInFlight) this.schedule(this.pendingFinal);
   }
@@ -168,4 +170,22 @@ export class Recognition {
       ),
     );
   }
+}
+
+/**
+ * A drawing's result with each digit's box as fractions of the whole pad: the worker gives
+ * them as fractions of the region of the pad it was handed.
+ * @param {object} result the worker's result (see main.py).
+ * @param {{x: number, y: number, width: number, height: number}} region canvas pixels.
+ * @param {HTMLCanvasElement} canvas the pad.
+ */
+function onPad(result, region, canvas) {
+  if (!result.digits) return result;
+  const toPad = ([left, top, right, bottom]) => [
+    (region.x + left * region.width) / canvas.width,
+    (region.y + top * region.height) / canvas.height,
+    (region.x + right * region.width) / canvas.width,
+    (region.y + bottom * region.height) / canvas.height,
+  ];
+  return { ...result, digits: result.digits.map((digit) => ({ ...digit, box: toPad(digit.box) })) };
 }

@@ -33,6 +33,7 @@ __all__ = [
     "ImageInputError",
     "ImageReading",
     "crisp_ink",
+    "ink_box",
     "ink_from_rgba",
     "mnist_from_image_bytes",
     "mnist_from_ink",
@@ -71,6 +72,16 @@ def ink_from_rgba(rgba: np.ndarray) -> np.ndarray:
     if pixels.ndim != 3 or pixels.shape[2] != 4 or pixels.dtype != np.uint8:
         raise ValueError(f"expected (H, W, 4) uint8 RGBA, got {pixels.dtype} {pixels.shape}")
     return np.ascontiguousarray(pixels[:, :, 3])  # (H, W)
+
+
+def ink_box(ink: np.ndarray) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of the pixels of (H, W) uint8 ink above INK_THRESHOLD,
+    right and bottom exclusive. Raises ValueError when there are none."""
+    inked = ink > INK_THRESHOLD
+    rows, cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
+    if rows.size == 0:
+        raise ValueError("no ink above the threshold")
+    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
 
 
 def mnist_from_ink(ink: np.ndarray) -> np.ndarray | None:

@@ -60,7 +60,7 @@ bottom), right and bottom exclusive.
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -248,18 +248,31 @@ def split_digits(
     ink = np.asarray(ink)
     if ink.ndim != 2 or ink.dtype != np.uint8:
         raise ValueError(f"expected (H, W) uint8 ink, got {ink.dtype} {ink.shape}")
-    rows = np.flatnonzero((ink > preprocess.INK_THRESHOLD).any(axis=1))
-    if rows.size == 0:
+    if not (ink > preprocess.INK_THRESHOLD).any():
         return []
-    factor = max(1, int(rows[-1] + 1 - rows[0]) // WORK_HEIGHT)
+    # The search runs on the ink's box, so where the drawing lies changes nothing (the
+    # page hands over only the part of the pad its strokes cover).
+    left, top, right, bottom = preprocess.ink_box(ink)
+    paths = [np.asarray(s, np.float64).reshape(-1, 2) for s in strokes or []]  # (n, 2) each
+    paths = [path - (left, top) for path in paths if len(path)]
+    digits = _split(ink[top:bottom, left:right], reader, paths, brush_px)
+    return [
+        replace(d, box=(d.box[0] + left, d.box[1] + top, d.box[2] + left, d.box[3] + top))
+        for d in digits
+    ]
+
+
+def _split(
+    ink: np.ndarray, reader: DigitReader, paths: list[np.ndarray], brush_px: float
+) -> list[FoundDigit]:
+    """:func:`split_digits` on ink (H, W) uint8 trimmed to its box; paths (n, 2) x, y."""
+    factor = max(1, ink.shape[0] // WORK_HEIGHT)
     work, mask = reduce_ink(ink, factor)  # (h, w) uint8, bool
     found = components(mask)
     if len(found.areas) == 0:  # ink too faint to survive the reduction: read it whole
         return _whole(ink, reader)
-    paths = [np.asarray(s, np.float64).reshape(-1, 2) for s in strokes or []]  # (n, 2) each
-    paths = [path for path in paths if len(path)]
     extents = _stroke_extents(paths, brush_px) / factor if paths else None  # (S, 2)
-    search = _Search(work, found, reader, extents)  # candidates read by strokes stay read
+    search = _Search(work, found, reader, extents, ink, factor)  # read by strokes stays read
     if 0 < len(paths) <= MAX_STROKES:
         by_strokes = _split_strokes(ink, search, factor, paths, brush_px)
         if by_strokes is not None:
@@ -288,12 +301,10 @@ def _read_chosen(
 ) -> list[FoundDigit]:
     """The chosen candidates of the working copy (``factor`` times smaller than ``ink``)
     read as the page reads a digit: cut out of the full-resolution ink and read there in
-    one batch; all the ink as one digit is read whole (step 6)."""
+    one batch; all the ink as one digit (a :class:`_Whole`) was read so already (step 6)."""
     chosen = [c for c in chosen if c.image is not None]
-    if factor == 1:
+    if factor == 1 or (len(chosen) == 1 and isinstance(chosen[0], _Whole)):
         return [c.found(search.verdict(c)) for c in chosen]
-    if len(chosen) == 1 and chosen[0].mask.sum() == (search.found.labels > 0).sum():
-        return _whole(ink, search.reader)
     full = [c.full_size(ink, factor) for c in chosen]
     full = [c for c in full if c is not None and c.image is not None]
     if not full:
@@ -449,9 +460,7 @@ def split_picture(reader: DigitReader, ink: np.ndarray, whole: str) -> NumberRea
 
 def _whole(ink: np.ndarray, reader: DigitReader) -> list[FoundDigit]:
     """The whole drawing as one digit (H, W) uint8 -> [] or [FoundDigit]."""
-    rows = np.flatnonzero((ink > preprocess.INK_THRESHOLD).any(axis=1))
-    cols = np.flatnonzero((ink > preprocess.INK_THRESHOLD).any(axis=0))
-    box = (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
+    box = preprocess.ink_box(ink)
     own = ink[box[1] : box[3], box[0] : box[2]]
     image = preprocess.mnist_from_ink(own)
     return [] if image is None else [FoundDigit(box, own, image, reader.read(image[None])[0])]
@@ -521,9 +530,28 @@ class _Candidate:
         return FoundDigit(self.box, self.ink, self.image, verdict)
 
 
+@dataclass(frozen=True)
+class _Whole(_Candidate):
+    """All of the drawing's ink as one candidate: placed in the working copy as any other,
+    but its image made from the full-resolution ink (``full_box``, ``full_ink``), as the page
+    makes a single digit's, so the reading that scores it is the one the page shows."""
+
+    full_box: tuple[int, int, int, int] = (0, 0, 0, 0)
+    full_ink: np.ndarray | None = None
+
+    @cached_property
+    def image(self) -> np.ndarray | None:
+        return preprocess.mnist_from_ink(self.full_ink)
+
+    def found(self, verdict: Verdict) -> FoundDigit:
+        return FoundDigit(self.full_box, self.full_ink, self.image, verdict)
+
+
 class _Search:
     """The working copy's components, the pieces made of them, and the candidate digits
-    made and read so far (each set of pixels made into a 28x28 image once, and read once)."""
+    made and read so far (each set of pixels made into a 28x28 image once, and read once).
+    The working copy is ``factor`` times smaller than the drawing's ``ink``; a candidate of
+    all the ink is a :class:`_Whole`."""
 
     def __init__(
         self,
@@ -531,8 +559,12 @@ class _Search:
         found: Components,
         reader: DigitReader,
         stroke_spans: np.ndarray | None,
+        ink: np.ndarray,
+        factor: int,
     ):
         self.work, self.found, self.reader = work, found, reader
+        self.ink, self.factor = ink, factor
+        self.inked = int((found.labels > 0).sum())  # working pixels of ink
         self.stroke_spans = stroke_spans  # (S, 2) working pixels, or None
         self.pen = _pen_width(found.labels > 0)
         boxes = found.boxes
@@ -678,7 +710,12 @@ class _Search:
         key = _pixels_key(box, mask)
         if key not in self.made:
             own = np.where(mask, self.work[top:bottom, left:right], 0).astype(np.uint8)
-            self.made[key] = _Candidate(box, mask, own)
+            if self.factor > 1 and int(mask.sum()) == self.inked:
+                full_box = preprocess.ink_box(self.ink)
+                full_ink = self.ink[full_box[1] : full_box[3], full_box[0] : full_box[2]]
+                self.made[key] = _Whole(box, mask, own, full_box, full_ink)
+            else:
+                self.made[key] = _Candidate(box, mask, own)
         return self.made[key]
 
     def verdict(self, candidate: _Candidate) -> Verdict:
