@@ -128,10 +128,11 @@ export class Recognition {
     }
     this.pad.flush();
     const { canvas } = this.pad;
+    const started = performance.now(); // the recognition's time counts from the canvas read
     const pixels = this.pad.ctx.getImageData(region.x, region.y, region.width, region.height);
     const answer = this.python.recognizeNumber(pixels, this.pad.strokePoints(region));
     this.drawingInFlight = true;
-    await this.#display(answer.then((result) => onPad(result, region, canvas)), final);
+    await this.#display(answer.then((result) => onPad(result, region, canvas)), final, null, started);
     this.drawingInFlight = false;
     if (this.changedInFlight) this.schedule(this.pendingFinal);
   }
@@ -141,12 +142,12 @@ export class Recognition {
    * @param {Promise<object>} answer the worker's result (see main.py).
    * @param {boolean} final announce it (pen up, clear, undo, an upload).
    * @param {string|null} preview the uploaded image's URL, if any.
+   * @param {number} started when the recognition began (performance.now()).
    */
-  async #display(answer, final, preview = null) {
+  async #display(answer, final, preview = null, started = performance.now()) {
     const { view } = this;
     const version = this.pad.version;
     const ticket = ++this.asked;
-    const started = performance.now();
     let result;
     try {
       result = await answer;
