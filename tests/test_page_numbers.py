@@ -71,6 +71,24 @@ def test_a_number_is_read_with_its_boxes_and_digits(app, pen_digits):
     assert app.get_attribute("#number-digits li:nth-child(3) button", "aria-pressed") == "true"
 
 
+def test_a_number_in_the_pads_corner_is_read_where_it_is(app, pen_digits):
+    """The page hands Python the part of the pad that holds ink: here its top right corner,
+    the pen's edge cut off by the pad's."""
+    size = pad_size(app)
+    number = written_number(pen_digits, size)
+    every = np.concatenate(number.strokes)  # (n, 2) CSS px
+    shift = np.array([size[0] - 1 - every[:, 0].max(), 1 - every[:, 1].min()])
+    result = draw_with_events(app, [stroke + shift for stroke in number.strokes])
+    assert result["state"] == "number" and result["number"] == NUMBER
+    shown = app.evaluate(BOXES)
+    truth = (number.boxes + np.tile(shift, 2)) / np.array([*size, *size])  # (4, 4) fractions
+    for box, expected in zip(shown, truth, strict=True):
+        left, top, right, bottom = box["box"]
+        assert min(left, top) > -0.01 and max(right, bottom) < 1.01  # on the pad
+        assert left < (expected[0] + expected[2]) / 2 < right
+        assert top < (expected[1] + expected[3]) / 2 < bottom
+
+
 def test_copy_puts_the_number_on_the_clipboard(app, pen_digits):
     app.context.grant_permissions(["clipboard-read", "clipboard-write"])
     draw_with_events(app, written_number(pen_digits, pad_size(app)).strokes)
