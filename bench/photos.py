@@ -43,7 +43,7 @@ def _shown(reader: DigitReader, data: bytes) -> int:
         reading = preprocess.read_image_bytes(data)
     except preprocess.ImageInputError:
         return -1
-    verdict = reader.read(reading.digit[None])[0]
+    verdict = reader.read_upload(reading.digit, reading.drawn_digit)
     if segment.split_picture(reader, reading.ink, verdict.kind) is not None:
         return -1
     return -1 if verdict.kind == "not_digit" else verdict.digit
@@ -85,11 +85,8 @@ def photo_accuracy(model: Path, pen_file: Path | None, count: int, mnist_count: 
         )
         result["mnist_png"] = {"images": len(labels), "accuracy": float(np.mean(shown == labels))}
     rng = np.random.default_rng(BLANK_SEED)
-    blank = [negatives.blank_photo(rng) for _ in range(200)]
-    given = sum(
-        image is not None and reader.read(image[None])[0].kind != "not_digit" for image in blank
-    )
-    result["blank_paper"] = {"photos": len(blank), "no_digit": 1 - given / len(blank)}
+    blank = [_shown(reader, negatives.blank_paper_jpeg(rng)) for _ in range(200)]
+    result["blank_paper"] = {"photos": len(blank), "no_digit": float(np.mean(np.equal(blank, -1)))}
     return result
 
 

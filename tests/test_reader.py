@@ -80,3 +80,18 @@ def test_the_calibration_applies_to_remembered_images(network):
     assert after.max() < before.max()
     expected = reader.calibration.apply(rotations.mean_probabilities(network, batch))
     np.testing.assert_allclose(after, expected, atol=1e-6)
+
+
+def test_an_upload_is_no_digit_when_either_of_its_images_reads_as_none(network):
+    reader = DigitReader(network)
+    one = images(1)[0]  # a vertical bar: a "1"
+    specks = np.zeros((28, 28), np.uint8)  # scattered specks: no digit
+    specks[np.random.default_rng(3).integers(4, 24, (2, 12))] = 255
+    digit, none = reader.read(np.stack([one, specks]))
+    assert digit.kind != "not_digit" and none.kind == "not_digit"
+    both = reader.read_upload(one, one)
+    assert (both.kind, both.digit, both.confidence) == (digit.kind, digit.digit, digit.confidence)
+    refused = reader.read_upload(one, specks)  # the drawn image reads as none
+    assert (refused.kind, refused.digit, refused.confidence) == (
+        "not_digit", digit.digit, digit.confidence)  # fmt: skip
+    assert reader.read_upload(specks, one).kind == "not_digit"

@@ -221,10 +221,11 @@ HELD_OUT_FAMILIES = ("letter_held_out", "wave")
 
 
 def blank_photo(rng: np.random.Generator) -> np.ndarray | None:
-    """A JPEG photo of blank paper through the upload path: its 28x28 image, or None when
-    the upload path already finds no digit in it."""
+    """A JPEG photo of blank paper through the upload path: its 28x28 image reduced as a
+    drawing is (the page reads both that and the area-averaged one, and refuses what either
+    calls no digit), or None when the upload path already finds no digit in it."""
     try:
-        return preprocess.mnist_from_image_bytes(blank_paper_jpeg(rng))
+        return preprocess.drawn_from_image_bytes(blank_paper_jpeg(rng))
     except preprocess.ImageInputError:
         return None
 

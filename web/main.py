@@ -28,6 +28,7 @@ tracebacks.
 import numpy as np
 
 from recognizer import inside, preprocess, segment
+from recognizer.decision import Verdict
 from recognizer.network import Network, load_network
 from recognizer.reader import DigitReader
 
@@ -42,14 +43,15 @@ class Recognizer:
     def __init__(self, network: Network):
         self.reader = DigitReader(network)
 
-    def classify(self, image: np.ndarray) -> dict:
-        """image : (28, 28) uint8 MNIST-style -> result.
+    def classify(self, image: np.ndarray, verdict: Verdict | None = None) -> dict:
+        """image : (28, 28) uint8 MNIST-style -> result, of ``verdict`` when given (else
+        the reader's).
 
         verdict : "digit", "unsure" or "not_digit" (recognizer.decision); digit, runnerUp :
         the two most probable digits; confidence : calibrated probability of ``digit``;
         probs : the ten digits' calibrated probabilities; image : the 784 network input bytes
         """
-        verdict = self.reader.read(image[None])[0]
+        verdict = verdict or self.reader.read(image[None])[0]
         return {
             "state": "result",
             "verdict": verdict.kind,
@@ -138,7 +140,8 @@ class Recognizer:
         except preprocess.ImageInputError as error:
             return {"state": "error", "message": str(error)}
         region = list(reading.region)
-        single = {**self.classify(reading.digit), "region": region}
+        verdict = self.reader.read_upload(reading.digit, reading.drawn_digit)
+        single = {**self.classify(reading.digit, verdict), "region": region}
         found = segment.split_picture(self.reader, reading.ink, single["verdict"])
         if found is None:
             return single

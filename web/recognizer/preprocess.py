@@ -30,9 +30,11 @@ __all__ = [
     "MAX_DECODED_PIXELS",
     "MAX_IMAGE_BYTES",
     "MAX_IMAGE_PIXELS",
+    "UPLOAD_RESAMPLE",
     "ImageInputError",
     "ImageReading",
     "crisp_ink",
+    "drawn_from_image_bytes",
     "ink_box",
     "ink_from_rgba",
     "mnist_from_image_bytes",
@@ -53,6 +55,7 @@ STRIP_PIXELS = 1_000_000  # full-size pixels converted and reduced at once
 IMAGE_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")  # Pillow's names of the accepted formats
 ANALYSIS_SIDE = 512  # uploaded images are reduced to at most this side before analysis
 RESAMPLE = Image.Resampling.BILINEAR  # final anti-aliasing filter (best on pen data)
+UPLOAD_RESAMPLE = Image.Resampling.BOX  # for images: area means keep a scan's edges as they are
 UPLOAD_INK_RAMP = (80, 200)  # uploaded ink maps 80..200 onto 0..255 (crisp_ink)
 FILTER_SUPPORT = 1.0  # the filter's reach, in output pixels
 
@@ -84,10 +87,11 @@ def ink_box(ink: np.ndarray) -> tuple[int, int, int, int]:
     return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
 
 
-def mnist_from_ink(ink: np.ndarray) -> np.ndarray | None:
+def mnist_from_ink(ink: np.ndarray, resample: int = RESAMPLE) -> np.ndarray | None:
     """Size-normalise and centre a white-on-black drawing the way MNIST was made.
 
     ink : ndarray (H, W) uint8, 0 = background, 255 = full ink; any size >= 1x1
+    resample : Pillow's filter for the final reduction (UPLOAD_RESAMPLE for images)
     returns : ndarray (28, 28) uint8 with the digit's longest side 20 px, its centre
         of mass at (14, 14) unless that would push part of it off the field, and its
         brightest pixel 255; None when no pixel exceeds INK_THRESHOLD.
@@ -128,7 +132,7 @@ def mnist_from_ink(ink: np.ndarray) -> np.ndarray | None:
     )
     padded[pad_top : pad_top + work.shape[0], pad_left : pad_left + work.shape[1]] = work
     box = (left + pad_left, top + pad_top, left + pad_left + span, top + pad_top + span)
-    field = Image.fromarray(padded).resize((IMAGE_SIZE, IMAGE_SIZE), RESAMPLE, box=box)
+    field = Image.fromarray(padded).resize((IMAGE_SIZE, IMAGE_SIZE), resample, box=box)
     out = np.clip(np.asarray(field, dtype=np.float32), 0.0, None)  # (28, 28)
     peak = float(out.max())
     if peak <= 0.0:
@@ -166,7 +170,10 @@ def _clamp(start: float, extent: int, span: float) -> float:
 class ImageReading:
     """What an uploaded image gave.
 
-    digit : (28, 28) uint8 MNIST-style, white digit on black
+    digit : (28, 28) uint8 MNIST-style, white digit on black, reduced by area means
+        (UPLOAD_RESAMPLE): what the page reads and shows
+    drawn_digit : (28, 28) uint8, the same ink reduced as a drawing is (RESAMPLE, softer),
+        the way the network learned photos of blank paper as "not a digit"
     region : (left, top, right, bottom) of the digit as fractions of the upright image's
         width and height (the page marks it on the thumbnail)
     ink : (h, w) uint8, the ink found in ``region`` (0 = none, 255 = full ink), as the page's
@@ -174,6 +181,7 @@ class ImageReading:
     """
 
     digit: np.ndarray
+    drawn_digit: np.ndarray
     region: tuple[float, float, float, float]
     ink: np.ndarray
 
@@ -195,13 +203,14 @@ def read_image_bytes(data: bytes) -> ImageReading:
     grey = _decode_grey(bytes(data))  # (H, W) uint8
     found = photo.find_ink(grey)
     ink = None if found is None else crisp_ink(found.ink)  # (H, W) uint8
-    digit = None if ink is None else mnist_from_ink(ink)
-    if digit is None:
+    digit = None if ink is None else mnist_from_ink(ink, UPLOAD_RESAMPLE)
+    drawn_digit = None if digit is None else mnist_from_ink(ink)
+    if digit is None or drawn_digit is None:
         raise ImageInputError("No digit found in the image.")
     top, left, bottom, right = found.box
     height, width = grey.shape
     region = (left / width, top / height, right / width, bottom / height)
-    return ImageReading(digit, region, ink[top:bottom, left:right])
+    return ImageReading(digit, drawn_digit, region, ink[top:bottom, left:right])
 
 
 def crisp_ink(ink: np.ndarray) -> np.ndarray:
@@ -216,6 +225,11 @@ def crisp_ink(ink: np.ndarray) -> np.ndarray:
 def mnist_from_image_bytes(data: bytes) -> np.ndarray:
     """The digit of :func:`read_image_bytes`: (28, 28) uint8. Raises ImageInputError."""
     return read_image_bytes(data).digit
+
+
+def drawn_from_image_bytes(data: bytes) -> np.ndarray:
+    """The drawn digit of :func:`read_image_bytes`: (28, 28) uint8. Raises ImageInputError."""
+    return read_image_bytes(data).drawn_digit
 
 
 def _decode_grey(data: bytes) -> np.ndarray:

@@ -4,6 +4,8 @@ The page (``main.py``), the in-process pen evaluator and the benchmark all read 
 through :class:`DigitReader`, so they measure what the page shows.
 """
 
+from dataclasses import replace
+
 import numpy as np
 
 from . import rotations
@@ -54,6 +56,14 @@ class DigitReader:
     def read(self, images: np.ndarray) -> list[Verdict]:
         """What the page says about each image: (N, 28, 28) uint8 -> N verdicts."""
         return [decide(row, self.calibration) for row in self.probabilities(images)]
+
+    def read_upload(self, digit: np.ndarray, drawn_digit: np.ndarray) -> Verdict:
+        """What the page says about an uploaded image's digit, (28, 28) uint8 each two ways
+        (``recognizer.preprocess.ImageReading``): the verdict on ``digit``, but not a digit
+        when either image reads as none (the network learned photos of blank paper through
+        the drawing's softer reduction, ``drawn_digit``)."""
+        verdict, drawn = self.read(np.stack([digit, drawn_digit]))
+        return replace(verdict, kind="not_digit") if drawn.kind == "not_digit" else verdict
 
     def _recall(self, key: bytes) -> np.ndarray:
         """A remembered row, now the most recently read."""
