@@ -15,9 +15,11 @@ from recognizer.preprocess import (
     ink_from_rgba,
     mnist_from_image_bytes,
     mnist_from_ink,
+    read_image_bytes,
 )
-from tools import upload_files
+from tools import synthetic_photos, upload_files
 from tools.upload_files import png_header_only
+from training.mnist import load_mnist
 
 
 def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
@@ -378,3 +380,15 @@ def test_mnist_image_round_trip_is_stable():
     # Within 2 px: the upload path steepens soft edges (crisp_ink), so the faintest go.
     assert np.abs(np.subtract(ink_box(again), ink_box(digit))).max() <= 2
     assert np.corrcoef(again.ravel(), digit.ravel())[0, 1] > 0.9
+
+
+def test_a_bold_digit_that_fills_its_scan_is_found_whole(mnist_dir):
+    """MNIST test digit 2747, a 0 drawn with a very wide pen, scanned at 4x: the bold pass
+    finds all of it, its box a pixel short of the first pass's on one side."""
+    image = load_mnist(mnist_dir).x_test[2747]  # (28, 28) uint8
+    reading = read_image_bytes(synthetic_photos.mnist_scan_png(image))
+    rows, cols = np.flatnonzero(image.any(axis=1)), np.flatnonzero(image.any(axis=0))
+    truth = np.array([cols[0], rows[0], cols[-1] + 1, rows[-1] + 1]) / 28  # left, top, ...
+    left, top, right, bottom = reading.region
+    assert left <= truth[0] + 0.05 and top <= truth[1] + 0.05
+    assert right >= truth[2] - 0.05 and bottom >= truth[3] - 0.05

@@ -50,6 +50,7 @@ LINE_FILL = 0.6  # a row or column this much covered by ink, edge to edge, is a 
 LINE_REACH = 0.08  # ...where edge to edge means within this share of both ends
 EDGE_REACH = 0.04  # soft stroke edges are kept this far (share of the digit's size) out
 NEIGHBOUR_GAP = 0.35  # components within this share of the digit's size belong to it
+BOX_SLACK = 0.02  # the bold pass's box holds the first one's to within this share of the side
 LABEL_NONE = np.iinfo(np.int32).max
 
 
@@ -83,7 +84,8 @@ def find_ink(grey: np.ndarray) -> FoundInk | None:
     if first is None:
         return None
     bold = _find(grey, _odd(BOLD_FRACTION * max(grey.shape)))
-    if bold is not None and _contains(bold.box, first.box):
+    slack = BOX_SLACK * max(grey.shape)
+    if bold is not None and _contains(bold.box, first.box, slack):
         first = bold  # the same digit, more of it: its strokes are wider than the first window
     top, left, bottom, right = first.box
     size = max(bottom - top, right - left)
@@ -102,13 +104,14 @@ def find_ink(grey: np.ndarray) -> FoundInk | None:
     return FoundInk(ink, (top + y0, left + x0, bottom + y0, right + x0))
 
 
-def _contains(outer: tuple[int, ...], inner: tuple[int, ...]) -> bool:
-    """True when box ``outer`` (top, left, bottom, right) holds box ``inner``."""
+def _contains(outer: tuple[int, ...], inner: tuple[int, ...], slack: float) -> bool:
+    """True when box ``outer`` (top, left, bottom, right) holds box ``inner`` to within
+    ``slack`` pixels on each side (a soft stroke's edge moves with the threshold)."""
     return (
-        outer[0] <= inner[0]
-        and outer[1] <= inner[1]
-        and outer[2] >= inner[2]
-        and outer[3] >= inner[3]
+        outer[0] <= inner[0] + slack
+        and outer[1] <= inner[1] + slack
+        and outer[2] >= inner[2] - slack
+        and outer[3] >= inner[3] - slack
     )
 
 
