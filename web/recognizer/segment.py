@@ -249,14 +249,18 @@ def split_digits(
     ink = np.asarray(ink)
     if ink.ndim != 2 or ink.dtype != np.uint8:
         raise ValueError(f"expected (H, W) uint8 ink, got {ink.dtype} {ink.shape}")
-    if not (ink > preprocess.INK_THRESHOLD).any():
+    inked = ink > preprocess.INK_THRESHOLD  # (H, W)
+    rows = np.flatnonzero(inked.any(axis=1))
+    if rows.size == 0:
         return []
     # The search runs on the ink's box, so where the drawing lies changes nothing (the
     # page hands over only the part of the pad its strokes cover).
-    left, top, right, bottom = preprocess.ink_box(ink)
+    top, bottom = int(rows[0]), int(rows[-1]) + 1
+    cols = np.flatnonzero(inked[top:bottom].any(axis=0))
+    left, right = int(cols[0]), int(cols[-1]) + 1
     paths = [np.asarray(s, np.float64).reshape(-1, 2) for s in strokes or []]  # (n, 2) each
     paths = [path - (left, top) for path in paths if len(path)]
-    digits = _split(ink[top:bottom, left:right], reader, paths, brush_px)
+    digits = _split(np.ascontiguousarray(ink[top:bottom, left:right]), reader, paths, brush_px)
     return [
         replace(d, box=(d.box[0] + left, d.box[1] + top, d.box[2] + left, d.box[3] + top))
         for d in digits
