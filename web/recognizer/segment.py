@@ -2,8 +2,8 @@
 
 The page hands Python the pixels of the part of its pad that holds ink and the strokes
 (each one's points, in the order drawn); a picture has pixels alone. The search runs on the
-ink's box, so where the drawing lies changes nothing. The digits are found with NumPy and Pillow only (there
-is no SciPy in the page).
+ink's box, so where the drawing lies changes nothing. The digits are found with NumPy and
+Pillow only (there is no SciPy in the page).
 
 **With strokes.** People write a number digit by digit, so a digit is a run of strokes drawn
 one after another. The ink is reduced as in step 1 below; each stroke's pixels are the ink
