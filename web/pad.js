@@ -63,8 +63,9 @@ export class DrawingPad {
   /**
    * The strokes as the number reader takes them: each one's [x, y] points in canvas
    * pixels from ``origin`` (the corner of the pixels handed over), in drawing order, and
-   * the pen's width in canvas pixels. A digit is a run of
-   * strokes drawn one after another, so digits that overlap still part.
+   * the pen's width in canvas pixels. A digit is a run of strokes drawn one after another,
+   * so digits that overlap still part.
+   * @param {{x: number, y: number}} [origin] canvas pixels.
    * @returns {{points: number[][][], brushPx: number}}
    */
   strokePoints(origin = { x: 0, y: 0 }) {
@@ -88,7 +89,10 @@ export class DrawingPad {
     let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity]; // fractions
     for (const stroke of this.strokes) {
       for (const [x, y] of stroke) {
-        [minX, minY, maxX, maxY] = [Math.min(minX, x), Math.min(minY, y), Math.max(maxX, x), Math.max(maxY, y)];
+        minX = Math.min(minX, x);
+        minY = Math.min(minY, y);
+        maxX = Math.max(maxX, x);
+        maxY = Math.max(maxY, y);
       }
     }
     const clamp = (v, high) => Math.min(Math.max(v, 0), high);
