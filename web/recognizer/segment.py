@@ -279,7 +279,7 @@ def _split(
     extents = _stroke_extents(paths, brush_px) / factor if paths else None  # (S, 2)
     search = _Search(work, found, reader, extents, ink, factor)  # read by strokes stays read
     if 0 < len(paths) <= MAX_STROKES:
-        by_strokes = _split_strokes(ink, search, factor, paths, brush_px)
+        by_strokes = _split_strokes(search, paths, brush_px)
         if by_strokes is not None:
             return by_strokes
     pieces = search.pieces(set())
@@ -298,19 +298,17 @@ def _split(
         pieces = search.pieces(doubtful)
         spans, scores, candidates = search.score(pieces, _spans(pieces, height), every=False)
     chosen = [candidates[k] for k in _best_path(spans, scores, len(pieces))]
-    return _read_chosen(ink, search, factor, chosen)
+    return _read_chosen(search, chosen)
 
 
-def _read_chosen(
-    ink: np.ndarray, search: "_Search", factor: int, chosen: list["_Candidate"]
-) -> list[FoundDigit]:
-    """The chosen candidates of the working copy (``factor`` times smaller than ``ink``)
-    read as the page reads a digit: cut out of the full-resolution ink and read there in
-    one batch; all the ink as one digit (a :class:`_Whole`) was read so already (step 6)."""
+def _read_chosen(search: "_Search", chosen: list["_Candidate"]) -> list[FoundDigit]:
+    """The chosen candidates of the search's working copy read as the page reads a digit:
+    cut out of the full-resolution ink and read there in one batch; all the ink as one digit
+    (a :class:`_Whole`) was read so already (step 6)."""
     chosen = [c for c in chosen if c.image is not None]
-    if factor == 1 or (len(chosen) == 1 and isinstance(chosen[0], _Whole)):
+    if search.factor == 1 or (len(chosen) == 1 and isinstance(chosen[0], _Whole)):
         return [c.found(search.verdict(c)) for c in chosen]
-    full = [c.full_size(ink, factor) for c in chosen]
+    full = [c.full_size(search.ink, search.factor) for c in chosen]
     full = [c for c in full if c is not None and c.image is not None]
     if not full:
         return []
@@ -319,15 +317,16 @@ def _read_chosen(
 
 
 def _split_strokes(
-    ink: np.ndarray, search: "_Search", factor: int, paths: list[np.ndarray], brush_px: float
+    search: "_Search", paths: list[np.ndarray], brush_px: float
 ) -> list[FoundDigit] | None:
     """The digits as runs of consecutive strokes (see the module docstring), left to right;
     None when no stroke has ink, two digits overlap or one reads as no digit (the pixels
     decide then).
 
-    ink : (H, W) uint8; search : over the working copy (``factor`` times smaller);
-    paths : (n, 2) x, y points of each stroke, pixels of ``ink``, drawn ``brush_px`` wide
+    search : over the working copy of the drawing's ink; paths : (n, 2) x, y points of each
+    stroke, pixels of the ink, drawn ``brush_px`` wide
     """
+    factor = search.factor
     inked = search.found.labels > 0  # (h, w)
     covers = np.zeros(inked.shape, np.int64)  # (h, w) bit k: stroke k's path covers the pixel
     for k, path in enumerate(paths):
@@ -360,7 +359,7 @@ def _split_strokes(
     for a, b in itertools.combinations(boxes, 2):
         if _across_overlap(a, b) > STROKE_OVERLAP:
             return None
-    full = _read_chosen(ink, search, factor, [candidates[k] for k in path])
+    full = _read_chosen(search, [candidates[k] for k in path])
     if any(digit.verdict.kind == "not_digit" for digit in full):
         return None  # a stroke that is no digit: part of one that the pixels may join it to
     return sorted(full, key=lambda digit: digit.box[0] + digit.box[2])
@@ -464,11 +463,12 @@ def split_picture(reader: DigitReader, ink: np.ndarray, whole: str) -> NumberRea
 
 
 def _whole(ink: np.ndarray, reader: DigitReader) -> list[FoundDigit]:
-    """The whole drawing as one digit (H, W) uint8 -> [] or [FoundDigit]."""
-    box = preprocess.ink_box(ink)
-    own = ink[box[1] : box[3], box[0] : box[2]]
-    image = preprocess.mnist_from_ink(own)
-    return [] if image is None else [FoundDigit(box, own, image, reader.read(image[None])[0])]
+    """The whole drawing as one digit: ink (H, W) uint8 trimmed to its box -> [] or
+    [FoundDigit]."""
+    image = preprocess.mnist_from_ink(ink)
+    if image is None:
+        return []
+    return [FoundDigit((0, 0, ink.shape[1], ink.shape[0]), ink, image, reader.read(image[None])[0])]
 
 
 @dataclass(frozen=True)
@@ -555,8 +555,8 @@ class _Whole(_Candidate):
 class _Search:
     """The working copy's components, the pieces made of them, and the candidate digits
     made and read so far (each set of pixels made into a 28x28 image once, and read once).
-    The working copy is ``factor`` times smaller than the drawing's ``ink``; a candidate of
-    all the ink is a :class:`_Whole`."""
+    The working copy is ``factor`` times smaller than the drawing's ``ink`` (trimmed to its
+    box); a candidate of all the ink is a :class:`_Whole`."""
 
     def __init__(
         self,
@@ -716,9 +716,8 @@ class _Search:
         if key not in self.made:
             own = np.where(mask, self.work[top:bottom, left:right], 0).astype(np.uint8)
             if self.factor > 1 and int(mask.sum()) == self.inked:
-                full_box = preprocess.ink_box(self.ink)
-                full_ink = self.ink[full_box[1] : full_box[3], full_box[0] : full_box[2]]
-                self.made[key] = _Whole(box, mask, own, full_box, full_ink)
+                full_box = (0, 0, self.ink.shape[1], self.ink.shape[0])  # ink trimmed to it
+                self.made[key] = _Whole(box, mask, own, full_box, self.ink)
             else:
                 self.made[key] = _Candidate(box, mask, own)
         return self.made[key]
