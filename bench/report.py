@@ -331,7 +331,13 @@ def _uploads(part: dict) -> list[str]:
         png = part["mnist_png"]
         lines.append(
             f"MNIST test digits uploaded as black-on-white PNG files: {_pct(png['accuracy'])} of "
-            f"{png['images']:,}."
+            f"{png['images']:,}"
+            + (
+                f" ({_pct(png['tuning_accuracy'])} on digits 0-4,999, on which the upload path's "
+                f"settings were chosen; {_pct(png['other_accuracy'])} on the others)."
+                if "tuning_accuracy" in png
+                else "."
+            )
         )
     blank = part["blank_paper"]
     lines.append(

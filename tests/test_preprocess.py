@@ -292,6 +292,16 @@ def test_noisy_photo_background_is_removed():
     assert np.abs(out.astype(int) - reference.astype(int)).mean() < 6
 
 
+def test_dark_ink_is_read_as_it_is_and_faint_ink_is_checked_as_drawn_too():
+    dark = read_image_bytes(encode(paper_digit(), "PNG"))  # ink (30, 30, 60) on (235, 232, 225)
+    assert not dark.faint and dark.drawn_check is None
+    pale = Image.new("L", (200, 240), 230)
+    ImageDraw.Draw(pale).line([(60, 48), (140, 48), (84, 192)], fill=170, width=12)
+    faint = read_image_bytes(encode(pale, "PNG"))  # about a quarter darker than the paper
+    assert faint.faint and faint.drawn_check is faint.drawn_digit
+    assert np.corrcoef(faint.digit.ravel(), dark.digit.ravel())[0, 1] > 0.9  # the same 7
+
+
 def test_blank_image_has_no_digit():
     with pytest.raises(ImageInputError, match="No digit"):
         mnist_from_image_bytes(encode(Image.new("L", (64, 64), 200), "PNG"))
@@ -353,10 +363,11 @@ def test_largest_accepted_files_are_read(largest_uploads):
         assert 0.15 < left < right < 0.85 and 0.15 < top < bottom < 0.85, name  # the "7"
 
 
-def test_uploaded_ink_edges_are_steepened():
+@pytest.mark.parametrize("ramp", [preprocess.UPLOAD_INK_RAMP, preprocess.EDGE_INK_RAMP])
+def test_uploaded_ink_edges_are_steepened(ramp):
     ink = np.arange(256, dtype=np.uint8).reshape(16, 16)
-    crisp = preprocess.crisp_ink(ink)
-    low, high = preprocess.UPLOAD_INK_RAMP
+    crisp = preprocess.crisp_ink(ink, ramp)
+    low, high = ramp
     assert (crisp[ink <= low] == 0).all() and (crisp[ink >= high] == 255).all()
     inside = (ink > low) & (ink < high)
     assert (np.diff(crisp[inside].astype(int)) >= 0).all()  # order kept

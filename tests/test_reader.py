@@ -83,6 +83,7 @@ def test_the_calibration_applies_to_remembered_images(network):
 
 
 def test_an_upload_is_no_digit_when_either_of_its_images_reads_as_none(network):
+    """Either of the two images given: the drawn one is given for faint ink only."""
     reader = DigitReader(network)
     one = images(1)[0]  # a vertical bar: a "1"
     specks = np.zeros((28, 28), np.uint8)  # scattered specks: no digit
@@ -95,3 +96,10 @@ def test_an_upload_is_no_digit_when_either_of_its_images_reads_as_none(network):
     assert (refused.kind, refused.digit, refused.confidence) == (
         "not_digit", digit.digit, digit.confidence)  # fmt: skip
     assert reader.read_upload(specks, one).kind == "not_digit"
+    alone = reader.read_upload(one, None)  # dark ink: read as it is, not checked as drawn
+    assert (alone.kind, alone.digit, alone.confidence) == (
+        digit.kind,
+        digit.digit,
+        digit.confidence,
+    )
+    assert reader.read_upload(specks, None).kind == "not_digit"

@@ -140,7 +140,7 @@ class Recognizer:
         except preprocess.ImageInputError as error:
             return {"state": "error", "message": str(error)}
         region = list(reading.region)
-        verdict = self.reader.read_upload(reading.digit, reading.drawn_digit)
+        verdict = self.reader.read_upload(reading.digit, reading.drawn_check)
         single = {**self.classify(reading.digit, verdict), "region": region}
         found = segment.split_picture(self.reader, reading.ink, single["verdict"])
         if found is None:

@@ -60,10 +60,14 @@ class FoundInk:
 
     ink : (H, W) uint8, 0 outside the digit, 255 for its darkest ink
     box : (top, left, bottom, right) of the digit, pixels of the analysed image (exclusive end)
+    contrast : how much darker than the paper the darkest ink is (the 99.9th percentile of
+        the relative darkness, 0..1): near 1 for a pen on white paper, under half for the
+        marks that blank paper shows
     """
 
     ink: np.ndarray
     box: tuple[int, int, int, int]
+    contrast: float
 
 
 def find_ink(grey: np.ndarray) -> FoundInk | None:
@@ -101,7 +105,7 @@ def find_ink(grey: np.ndarray) -> FoundInk | None:
     ink = np.zeros(grey.shape, np.uint8)  # (H, W)
     ink[y0:y1, x0:x1] = second.ink
     top, left, bottom, right = second.box
-    return FoundInk(ink, (top + y0, left + x0, bottom + y0, right + x0))
+    return FoundInk(ink, (top + y0, left + x0, bottom + y0, right + x0), second.contrast)
 
 
 def _contains(outer: tuple[int, ...], inner: tuple[int, ...], slack: float) -> bool:
@@ -149,7 +153,8 @@ def _find(grey: np.ndarray, window: int) -> FoundInk | None:
     strength = np.clip((darkness - low) / max(top - low, 1e-6), 0.0, 1.0)  # (H, W)
     ink = np.rint(strength * mask * 255.0).astype(np.uint8)
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    return FoundInk(ink, (int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1))
+    box = (int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1)
+    return FoundInk(ink, box, top)
 
 
 def _light_on_dark(grey: np.ndarray, window: int) -> bool:

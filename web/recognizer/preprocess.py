@@ -25,11 +25,14 @@ from .input_spec import IMAGE_SIZE
 __all__ = [
     "BOX_SIZE",
     "CENTRE",
+    "EDGE_INK_RAMP",
+    "FAINT_INK",
     "INK_THRESHOLD",
     "MAX_DECODED_BYTES",
     "MAX_DECODED_PIXELS",
     "MAX_IMAGE_BYTES",
     "MAX_IMAGE_PIXELS",
+    "UPLOAD_INK_RAMP",
     "UPLOAD_RESAMPLE",
     "ImageInputError",
     "ImageReading",
@@ -56,7 +59,9 @@ IMAGE_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")  # Pillow's names of the a
 ANALYSIS_SIDE = 512  # uploaded images are reduced to at most this side before analysis
 RESAMPLE = Image.Resampling.BILINEAR  # final anti-aliasing filter (best on pen data)
 UPLOAD_RESAMPLE = Image.Resampling.BOX  # for images: area means keep a scan's edges as they are
-UPLOAD_INK_RAMP = (80, 200)  # uploaded ink maps 80..200 onto 0..255 (crisp_ink)
+UPLOAD_INK_RAMP = (80, 200)  # uploaded ink maps 80..200 onto 0..255 (crisp_ink)...
+EDGE_INK_RAMP = (115, 140)  # ...but for the digit read, close to half the ink's darkness
+FAINT_INK = 0.6  # ink of less contrast (photo.FoundInk) is checked as a drawing too
 FILTER_SUPPORT = 1.0  # the filter's reach, in output pixels
 
 
@@ -172,8 +177,10 @@ class ImageReading:
 
     digit : (28, 28) uint8 MNIST-style, white digit on black, reduced by area means
         (UPLOAD_RESAMPLE): what the page reads and shows
-    drawn_digit : (28, 28) uint8, the same ink reduced as a drawing is (RESAMPLE, softer),
-        the way the network learned photos of blank paper as "not a digit"
+    drawn_digit : (28, 28) uint8, the same ink reduced as a drawing is (UPLOAD_INK_RAMP,
+        RESAMPLE: softer), the way the network learned photos of blank paper as "not a digit"
+    faint : the ink is less dark than FAINT_INK of the paper, as marks on blank paper are,
+        so that ``drawn_digit`` is worth reading too; a pen's or a printer's ink is darker
     region : (left, top, right, bottom) of the digit as fractions of the upright image's
         width and height (the page marks it on the thumbnail)
     ink : (h, w) uint8, the ink found in ``region`` (0 = none, 255 = full ink), as the page's
@@ -182,8 +189,14 @@ class ImageReading:
 
     digit: np.ndarray
     drawn_digit: np.ndarray
+    faint: bool
     region: tuple[float, float, float, float]
     ink: np.ndarray
+
+    @property
+    def drawn_check(self) -> np.ndarray | None:
+        """``drawn_digit`` when it is worth reading too (faint ink), else None."""
+        return self.drawn_digit if self.faint else None
 
 
 def read_image_bytes(data: bytes) -> ImageReading:
@@ -202,22 +215,26 @@ def read_image_bytes(data: bytes) -> ImageReading:
         raise ImageInputError(f"The file is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB.")
     grey = _decode_grey(bytes(data))  # (H, W) uint8
     found = photo.find_ink(grey)
-    ink = None if found is None else crisp_ink(found.ink)  # (H, W) uint8
-    digit = None if ink is None else mnist_from_ink(ink, UPLOAD_RESAMPLE)
-    drawn_digit = None if digit is None else mnist_from_ink(ink)
+    if found is None:
+        raise ImageInputError("No digit found in the image.")
+    ink = crisp_ink(found.ink)  # (H, W) uint8
+    digit = mnist_from_ink(crisp_ink(found.ink, EDGE_INK_RAMP), UPLOAD_RESAMPLE)
+    drawn_digit = mnist_from_ink(ink)
     if digit is None or drawn_digit is None:
         raise ImageInputError("No digit found in the image.")
     top, left, bottom, right = found.box
     height, width = grey.shape
     region = (left / width, top / height, right / width, bottom / height)
-    return ImageReading(digit, drawn_digit, region, ink[top:bottom, left:right])
+    faint = found.contrast < FAINT_INK
+    return ImageReading(digit, drawn_digit, faint, region, ink[top:bottom, left:right])
 
 
-def crisp_ink(ink: np.ndarray) -> np.ndarray:
-    """Steepen the soft edges of ink found in an image (UPLOAD_INK_RAMP): a photo or a scan,
-    resized, has a wider, fainter stroke edge than the page's pen, which the network reads
-    less well. (H, W) uint8 -> (H, W) uint8."""
-    low, high = UPLOAD_INK_RAMP
+def crisp_ink(ink: np.ndarray, ramp: tuple[int, int] = UPLOAD_INK_RAMP) -> np.ndarray:
+    """Steepen the soft edges of ink found in an image: ``ramp`` (low, high) maps low..high
+    onto 0..255. A photo or a scan, resized, has a wider, fainter stroke edge than the
+    page's pen, which the network reads less well; EDGE_INK_RAMP puts the edge where a
+    blurred stroke's edge lies, near half its darkness. (H, W) uint8 -> (H, W) uint8."""
+    low, high = ramp
     ramp = (ink.astype(np.float32) - low) * (255.0 / (high - low))
     return np.clip(np.rint(ramp), 0, 255).astype(np.uint8)
 

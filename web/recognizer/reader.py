@@ -57,11 +57,13 @@ class DigitReader:
         """What the page says about each image: (N, 28, 28) uint8 -> N verdicts."""
         return [decide(row, self.calibration) for row in self.probabilities(images)]
 
-    def read_upload(self, digit: np.ndarray, drawn_digit: np.ndarray) -> Verdict:
-        """What the page says about an uploaded image's digit, (28, 28) uint8 each two ways
-        (``recognizer.preprocess.ImageReading``): the verdict on ``digit``, but not a digit
-        when either image reads as none (the network learned photos of blank paper through
-        the drawing's softer reduction, ``drawn_digit``)."""
+    def read_upload(self, digit: np.ndarray, drawn_digit: np.ndarray | None) -> Verdict:
+        """What the page says about an uploaded image's digit, (28, 28) uint8, read as it is
+        or, for faint ink, two ways (``recognizer.preprocess.ImageReading``): the verdict on
+        ``digit``, but not a digit when ``drawn_digit`` is given and reads as none (the
+        network learned photos of blank paper through the drawing's softer reduction)."""
+        if drawn_digit is None:
+            return self.read(digit[None])[0]
         verdict, drawn = self.read(np.stack([digit, drawn_digit]))
         return replace(verdict, kind="not_digit") if drawn.kind == "not_digit" else verdict
 
