@@ -15,6 +15,7 @@ import io
 import math
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -177,8 +178,6 @@ class ImageReading:
 
     digit : (28, 28) uint8 MNIST-style, white digit on black, reduced by area means
         (UPLOAD_RESAMPLE): what the page reads and shows
-    drawn_digit : (28, 28) uint8, the same ink reduced as a drawing is (UPLOAD_INK_RAMP,
-        RESAMPLE: softer), the way the network learned photos of blank paper as "not a digit"
     faint : the ink is less dark than FAINT_INK of the paper, as marks on blank paper are,
         so that ``drawn_digit`` is worth reading too; a pen's or a printer's ink is darker
     region : (left, top, right, bottom) of the digit as fractions of the upright image's
@@ -188,10 +187,16 @@ class ImageReading:
     """
 
     digit: np.ndarray
-    drawn_digit: np.ndarray
     faint: bool
     region: tuple[float, float, float, float]
     ink: np.ndarray
+
+    @cached_property
+    def drawn_digit(self) -> np.ndarray:
+        """(28, 28) uint8: ``ink`` reduced as a drawing is (UPLOAD_INK_RAMP, RESAMPLE:
+        softer), the way the network learned photos of blank paper as "not a digit"
+        (never None: the ink of ``digit``, cut at EDGE_INK_RAMP, lies inside it)."""
+        return mnist_from_ink(self.ink)
 
     @property
     def drawn_check(self) -> np.ndarray | None:
@@ -219,14 +224,13 @@ def read_image_bytes(data: bytes) -> ImageReading:
         raise ImageInputError("No digit found in the image.")
     ink = crisp_ink(found.ink)  # (H, W) uint8
     digit = mnist_from_ink(crisp_ink(found.ink, EDGE_INK_RAMP), UPLOAD_RESAMPLE)
-    drawn_digit = mnist_from_ink(ink)
-    if digit is None or drawn_digit is None:
+    if digit is None:
         raise ImageInputError("No digit found in the image.")
     top, left, bottom, right = found.box
     height, width = grey.shape
     region = (left / width, top / height, right / width, bottom / height)
     faint = found.contrast < FAINT_INK
-    return ImageReading(digit, drawn_digit, faint, region, ink[top:bottom, left:right])
+    return ImageReading(digit, faint, region, ink[top:bottom, left:right])
 
 
 def crisp_ink(ink: np.ndarray, ramp: tuple[int, int] = UPLOAD_INK_RAMP) -> np.ndarray:
