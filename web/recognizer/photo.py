@@ -22,15 +22,22 @@
    chosen again without it. Specks and ruled or squared lines (long and thin) are set aside
    too; the digit is the largest plausible component near the middle, with the components
    close to it (a digit drawn in several strokes, or cut by a ruled line).
+6. The digit's ink: its components with their soft edges, and the faint ink connected to
+   them within the digit's box (hysteresis: the faint part of a stroke, the dots between
+   the dashes of a broken one), down to the paper's noise.
+
+:func:`levelled_ink` then reads each pixel relative to the darkest ink near it, so that a
+faint stroke keeps its shape when the digit is cut at half its ink's darkness.
 
 Pure NumPy and Pillow, so it runs unchanged in the page (Pyodide).
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["FoundInk", "find_ink", "otsu_threshold"]
+__all__ = ["FoundInk", "find_ink", "levelled_ink", "otsu_threshold"]
 
 CLOSING_FRACTION = 0.12  # first closing window, as a fraction of the image's longer side
 BOLD_FRACTION = 0.3  # a wider first window, for bold digits that fill much of the image
@@ -51,6 +58,9 @@ LINE_REACH = 0.08  # ...where edge to edge means within this share of both ends
 EDGE_REACH = 0.04  # soft stroke edges are kept this far (share of the digit's size) out
 NEIGHBOUR_GAP = 0.35  # components within this share of the digit's size belong to it
 BOX_SLACK = 0.02  # the bold pass's box holds the first one's to within this share of the side
+FAINT_REACH = 0.1  # faint ink connected to the digit is kept this far (share of its size) out
+LEVEL_WINDOW = 0.15  # a pixel is read relative to the darkest ink this near (share of the size)
+LEVEL_FLOOR = 100  # ...or to this much ink (of 255), whichever is more
 LABEL_NONE = np.iinfo(np.int32).max
 
 
@@ -149,12 +159,46 @@ def _find(grey: np.ndarray, window: int) -> FoundInk | None:
     reach = 2 * max(1, round(EDGE_REACH * size)) + 1  # the strokes' soft edges, kept
     noise = 1.4826 * float(np.median(np.abs(darkness - np.median(darkness))))  # sigma
     low = min(threshold / 2, NOISE_CUT * noise + NOISE_FLOOR)  # faint edges of strokes stay
+    strong_box = (int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1)
     mask = (_max_filter(mask.astype(np.float32), reach) > 0) & (darkness > low)
+    mask |= _connected_faint_ink((darkness > low) & ~printed, mask, strong_box)
     strength = np.clip((darkness - low) / max(top - low, 1e-6), 0.0, 1.0)  # (H, W)
     ink = np.rint(strength * mask * 255.0).astype(np.uint8)
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     box = (int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1)
     return FoundInk(ink, box, top)
+
+
+def _connected_faint_ink(faint: np.ndarray, kept: np.ndarray, box: tuple[int, ...]) -> np.ndarray:
+    """The components of ``faint`` (H, W) bool that touch ``kept`` (H, W) bool and lie within
+    FAINT_REACH of the digit's size around its ``box`` (top, left, bottom, right): (H, W) bool.
+    A shadow or a stain that touches the digit but reaches beyond it is left out. Components
+    are followed only that far, plus a ring of one pixel: one that reaches the ring goes on
+    beyond."""
+    height, width = faint.shape
+    margin = FAINT_REACH * max(box[2] - box[0], box[3] - box[1])
+    first_row, end_row = max(0, math.ceil(box[0] - margin)), min(height, int(box[2] + margin))
+    first_col, end_col = max(0, math.ceil(box[1] - margin)), min(width, int(box[3] + margin))
+    y0, x0 = max(0, first_row - 1), max(0, first_col - 1)
+    y1, x1 = min(height, end_row + 1), min(width, end_col + 1)
+    labels, _ = connected_components(faint[y0:y1, x0:x1])  # (h, w)
+    labelled = labels != LABEL_NONE
+    ring = labelled.copy()
+    ring[first_row - y0 : end_row - y0, first_col - x0 : end_col - x0] = False
+    touching = np.setdiff1d(labels[kept[y0:y1, x0:x1] & labelled], labels[ring])
+    out = np.zeros(faint.shape, bool)
+    out[y0:y1, x0:x1] = np.isin(labels, touching)
+    return out
+
+
+def levelled_ink(found: FoundInk) -> np.ndarray:
+    """The found ink with each pixel relative to the darkest ink within LEVEL_WINDOW of the
+    digit's size (and to at least LEVEL_FLOOR), so that a faint stroke away from dark ones
+    reads as dark as they do. (H, W) uint8 -> (H, W) uint8, 255 for the darkest ink near."""
+    top, left, bottom, right = found.box
+    ink = found.ink.astype(np.float32)  # (H, W)
+    nearby = _max_filter(ink, _odd(max(bottom - top, right - left) * LEVEL_WINDOW))  # (H, W)
+    return np.clip(ink * (255.0 / np.maximum(nearby, LEVEL_FLOOR)), 0, 255).astype(np.uint8)
 
 
 def _light_on_dark(grey: np.ndarray, window: int) -> bool:

@@ -223,7 +223,7 @@ def read_image_bytes(data: bytes) -> ImageReading:
     if found is None:
         raise ImageInputError("No digit found in the image.")
     ink = crisp_ink(found.ink)  # (H, W) uint8
-    digit = mnist_from_ink(crisp_ink(found.ink, EDGE_INK_RAMP), UPLOAD_RESAMPLE)
+    digit = mnist_from_ink(crisp_ink(photo.levelled_ink(found), EDGE_INK_RAMP), UPLOAD_RESAMPLE)
     if digit is None:
         raise ImageInputError("No digit found in the image.")
     top, left, bottom, right = found.box
