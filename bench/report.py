@@ -334,7 +334,8 @@ def _uploads(part: dict) -> list[str]:
             f"{png['images']:,}"
             + (
                 f" ({_pct(png['tuning_accuracy'])} on digits 0-4,999, on which the upload path's "
-                f"settings were chosen; {_pct(png['other_accuracy'])} on the others)."
+                f"settings were chosen; {_pct(png['other_accuracy'])} on the others, on which "
+                "none was, though their errors, broken strokes, led to keeping faint ink)."
                 if "tuning_accuracy" in png
                 else "."
             )
