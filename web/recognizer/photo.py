@@ -154,19 +154,24 @@ def _find(grey: np.ndarray, window: int) -> FoundInk | None:
     if chosen is None:
         return None
     mask = np.isin(labels, chosen)  # (H, W)
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    size = max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1
+    strong_box = _mask_box(mask)
+    size = max(strong_box[2] - strong_box[0], strong_box[3] - strong_box[1])
     reach = 2 * max(1, round(EDGE_REACH * size)) + 1  # the strokes' soft edges, kept
     noise = 1.4826 * float(np.median(np.abs(darkness - np.median(darkness))))  # sigma
     low = min(threshold / 2, NOISE_CUT * noise + NOISE_FLOOR)  # faint edges of strokes stay
-    strong_box = (int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1)
-    mask = (_max_filter(mask.astype(np.float32), reach) > 0) & (darkness > low)
-    mask |= _connected_faint_ink((darkness > low) & ~printed, mask, strong_box)
+    faint = darkness > low  # (H, W)
+    mask = (_max_filter(mask.astype(np.float32), reach) > 0) & faint
+    mask |= _connected_faint_ink(faint & ~printed, mask, strong_box)
     strength = np.clip((darkness - low) / max(top - low, 1e-6), 0.0, 1.0)  # (H, W)
     ink = np.rint(strength * mask * 255.0).astype(np.uint8)
+    return FoundInk(ink, _mask_box(mask), top)
+
+
+def _mask_box(mask: np.ndarray) -> tuple[int, int, int, int]:
+    """(top, left, bottom, right) of a (H, W) bool mask's True pixels (exclusive ends);
+    the mask holds at least one."""
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    box = (int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1)
-    return FoundInk(ink, box, top)
+    return int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1
 
 
 def _connected_faint_ink(faint: np.ndarray, kept: np.ndarray, box: tuple[int, ...]) -> np.ndarray:
