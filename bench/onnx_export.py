@@ -61,14 +61,14 @@ class _Graph:
 
     def conv2d(self, layer: Conv2D) -> None:
         self.to_layout("NCHW")
-        weight = layer.kernel.transpose(
-            3, 2, 0, 1
-        )  # (kh, kw, C_in, C_out) -> (C_out, C_in, kh, kw)
+        # (kh, kw, C_in / groups, C_out) -> (C_out, C_in / groups, kh, kw), ONNX's layout
+        weight = layer.kernel.transpose(3, 2, 0, 1)
         self.emit(
             "Conv",
             self.constant(f"{layer.name}/W", weight),
             self.constant(f"{layer.name}/B", layer.bias),
             kernel_shape=list(layer.kernel.shape[:2]),
+            group=layer.groups,
         )
         self.activate("relu")
 

@@ -6,17 +6,22 @@ Written from the definitions alone: nothing here comes from the code under test.
 import numpy as np
 
 
-def conv2d_naive(x, kernel, bias):
-    """'valid', stride-1 convolution with four loops over (N, out rows, out cols, C_out)."""
-    kh, kw, _, c_out = kernel.shape
+def conv2d_naive(x, kernel, bias, groups=1):
+    """'valid', stride-1 convolution with four loops over (N, out rows, out cols, C_out).
+
+    groups : output channel k reads only input group k // (C_out / groups), whose
+        kernel.shape[2] channels are consecutive (Keras ``groups``)
+    """
+    kh, kw, c_group, c_out = kernel.shape
     n, h, w, _ = x.shape
     h_out, w_out = h - kh + 1, w - kw + 1
     out = np.zeros((n, h_out, w_out, c_out), dtype=np.float64)
     for b in range(n):
         for i in range(h_out):
             for j in range(w_out):
-                patch = x[b, i : i + kh, j : j + kw, :]
                 for k in range(c_out):
+                    first = k // (c_out // groups) * c_group
+                    patch = x[b, i : i + kh, j : j + kw, first : first + c_group]
                     out[b, i, j, k] = np.sum(patch * kernel[..., k]) + bias[k]
     return out
 
@@ -49,16 +54,20 @@ def softmax_naive(x):
     return np.array([np.exp(row - row.max()) / np.exp(row - row.max()).sum() for row in x])
 
 
-def conv2d_input_gradient_naive(grad, kernel):
+def conv2d_input_gradient_naive(grad, kernel, groups=1):
     """d loss / d input of a 'valid', stride-1 convolution from d loss / d output: each
-    output pixel's gradient goes back through every kernel tap to the input it read."""
-    kh, kw, c_in, _ = kernel.shape
+    output pixel's gradient goes back through every kernel tap to the input it read
+    (for a grouped one, to its group's input channels only)."""
+    kh, kw, c_group, c_out = kernel.shape
     n, h_out, w_out, _ = grad.shape
-    out = np.zeros((n, h_out + kh - 1, w_out + kw - 1, c_in), dtype=np.float64)
+    out = np.zeros((n, h_out + kh - 1, w_out + kw - 1, c_group * groups), dtype=np.float64)
     for b in range(n):
         for i in range(h_out):
             for j in range(w_out):
-                for u in range(kh):
-                    for v in range(kw):
-                        out[b, i + u, j + v, :] += kernel[u, v] @ grad[b, i, j, :]
+                for k in range(c_out):
+                    first = k // (c_out // groups) * c_group
+                    for u in range(kh):
+                        for v in range(kw):
+                            share = kernel[u, v, :, k] * grad[b, i, j, k]
+                            out[b, i + u, j + v, first : first + c_group] += share
     return out

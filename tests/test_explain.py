@@ -47,7 +47,8 @@ def logits_float64(network, x: np.ndarray) -> np.ndarray:
     """The network's logits (before the last softmax) by the loop references, in float64."""
     for layer in network.layers:
         if isinstance(layer, Conv2D):
-            x = np.maximum(conv2d_naive(x, layer.kernel.astype(np.float64), layer.bias), 0)
+            kernel = layer.kernel.astype(np.float64)
+            x = np.maximum(conv2d_naive(x, kernel, layer.bias, layer.groups), 0)
         elif isinstance(layer, MaxPool2D):
             x = max_pool2d_naive(x)
         elif isinstance(layer, Dense):
@@ -110,5 +111,6 @@ def test_convolution_backward_matches_its_loop_twin(network):
         grad = rng.normal(size=(2, h_out, w_out, c_out)).astype(np.float32)
         ours = explain._conv_backward(layer, grad)
         assert ours.shape == (2, *layer.input_shape) and ours.dtype == np.float32
-        expected = conv2d_input_gradient_naive(grad, layer.kernel.astype(np.float64))
+        kernel = layer.kernel.astype(np.float64)
+        expected = conv2d_input_gradient_naive(grad, kernel, layer.groups)
         np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-4, err_msg=layer.name)

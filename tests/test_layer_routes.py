@@ -46,6 +46,28 @@ def test_conv2d_matches_naive(route, kh, c_in, c_out):
 
 
 @pytest.mark.parametrize(
+    ("n", "side", "kh", "groups", "c_in", "c_out", "winograd_groups"),
+    [
+        (2, 9, 5, 2, 4, 6, 0),  # 2 groups of 2 -> 3 channels, im2col
+        (2, 8, 3, 3, 6, 9, 0),  # 3 groups, too few tiles for Winograd
+        (6, 10, 3, 2, 32, 64, 2),  # 2 groups of 16 -> 32: each takes Winograd
+    ],
+)
+def test_grouped_conv2d_matches_naive(
+    route, winograd_calls, n, side, kh, groups, c_in, c_out, winograd_groups
+):
+    rng = np.random.default_rng(c_in * 10 + groups)
+    x = rng.random((n, side, side, c_in), dtype=np.float32)
+    kernel = rng.standard_normal((kh, kh, c_in // groups, c_out)).astype(np.float32)
+    bias = rng.standard_normal(c_out).astype(np.float32)
+    kernels = np.split(kernel, groups, axis=3)  # per group (kh, kh, C_in/G, C_out/G)
+    out = L.grouped_conv2d(x, [np.ascontiguousarray(k) for k in kernels], np.split(bias, groups))
+    assert out.dtype == np.float32 and out.shape == (n, side - kh + 1, side - kh + 1, c_out)
+    np.testing.assert_allclose(out, conv2d_naive(x, kernel, bias, groups), atol=1e-4)
+    assert len(winograd_calls) == (0 if route else winograd_groups)
+
+
+@pytest.mark.parametrize(
     ("n", "side", "c_in", "c_out", "by_winograd"),
     [
         (6, 10, 16, 32, True),  # 6 images x 16 tiles: just enough

@@ -220,6 +220,15 @@ def without(arrays, key):
         (LAYERS, "nan d2/bias", "'d2/bias' contains NaN or infinite"),
         (LAYERS, "int c1/bias", "'c1/bias' has dtype int64"),
         (LAYERS, "extra", "arrays not used by any layer: stray"),
+        (replace_layer(2, groups=4), None, r"'groups' must be a whole number dividing 4 input"),
+        (replace_layer(2, groups=0), None, "'groups' must be a whole number"),
+        (replace_layer(2, groups=True), None, "'groups' must be a whole number"),
+        (replace_layer(2, groups=2.0), None, "'groups' must be a whole number"),
+        (
+            replace_layer(2, groups=2),
+            None,
+            r"'c2/kernel' has shape \(3, 3, 4, 6\), expected \(3, 3, 2, 6\)",
+        ),
     ],
 )
 def test_mismatched_files_are_rejected_with_one_clear_message(tmp_path, layers, arrays, message):
@@ -243,6 +252,25 @@ def test_mismatched_files_are_rejected_with_one_clear_message(tmp_path, layers, 
             weights["stray"] = np.zeros(2, np.float32)
     with pytest.raises(ModelFileError, match=message):
         load_network(write(tmp_path, weights, layers=layers))
+
+
+def test_a_grouped_convolution_reads_its_own_input_channels(tmp_path, images):
+    weights = make_arrays()
+    weights["c2/kernel"] = weights["c2/kernel"][:, :, :2]  # (3, 3, 4 / 2, 6)
+    path = write(tmp_path, weights, layers=replace_layer(2, groups=2))
+    network = load_network(path)
+    assert network.layers[2].groups == 2 and network.layers[2].entry()["groups"] == 2
+    assert network.layers[2].macs == 11 * 11 * 3 * 3 * 2 * 6
+    x = images[..., None]
+    h = max_pool2d_naive(np.maximum(conv2d_naive(x, weights["c1/kernel"], weights["c1/bias"]), 0))
+    h = np.maximum(conv2d_naive(h, weights["c2/kernel"], weights["c2/bias"], groups=2), 0)
+    h = np.maximum(dense_naive(max_pool2d_naive(h).reshape(3, -1), *_dense(weights, "d1")), 0)
+    expected = softmax_naive(dense_naive(h, *_dense(weights, "d2")))
+    np.testing.assert_allclose(network.predict_proba(images), expected, atol=1e-5)
+
+
+def _dense(weights, name):
+    return weights[f"{name}/kernel"], weights[f"{name}/bias"]
 
 
 def test_save_refuses_an_invalid_network_and_writes_nothing(tmp_path):

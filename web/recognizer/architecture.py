@@ -6,9 +6,11 @@ its NumPy forward steps. :data:`LAYER_TYPES` looks them up by the entry's ``"typ
 :func:`walk` is the only place that follows shapes from one layer to the next. Layer
 entries (NHWC, Keras layouts)::
 
-    {"type": "conv2d", "name": "conv1", "activation": "relu"}
-        'valid' convolution, stride 1, then ReLU
-        kernel (kh, kw, C_in, C_out), bias (C_out,)
+    {"type": "conv2d", "name": "conv1", "activation": "relu", "groups": 2}
+        'valid' convolution, stride 1, then ReLU; "groups" (optional, default 1) splits
+        the input and output channels into that many consecutive groups, each output
+        group computed from its input group alone (Keras ``groups``)
+        kernel (kh, kw, C_in / groups, C_out), bias (C_out,)
     {"type": "max_pool2d"}
         2x2 max pool, stride 2
     {"type": "flatten"}
@@ -60,18 +62,19 @@ class ModelFileError(ValueError):
 
 @dataclass(frozen=True)
 class Conv2D:
-    """'valid' 2-D convolution, stride 1, then ReLU.
+    """'valid' 2-D convolution, stride 1, then ReLU; grouped when ``groups`` > 1.
 
-    kernel : (kh, kw, C_in, C_out) float16 or float32, as stored; bias : (C_out,)
+    kernel : (kh, kw, C_in / groups, C_out) float16 or float32, as stored; bias : (C_out,)
     input_shape : (H, W, C_in); output_shape : (H - kh + 1, W - kw + 1, C_out)
     """
 
     TYPE: ClassVar[str] = "conv2d"
-    FIELDS: ClassVar[tuple[str, ...]] = ("name", "activation")
+    FIELDS: ClassVar[tuple[str, ...]] = ("name", "activation", "groups")
     name: str
     kernel: np.ndarray
     bias: np.ndarray
     input_shape: Shape
+    groups: int = 1
 
     @classmethod
     def parse(cls, entry: Mapping[str, Any], shape: Shape, arrays: Arrays) -> "Conv2D":
@@ -84,8 +87,14 @@ class Conv2D:
         kh, kw, _, c_out = _stored_shape(arrays, f"{name}/kernel", "(kh, kw, c_in, c_out)")
         if kh > h or kw > w:
             raise ModelFileError(f"kernel {kh}x{kw} does not fit the {h}x{w} input")
-        kernel = _weight(arrays, f"{name}/kernel", (kh, kw, c_in, c_out))
-        return cls(name, kernel, _weight(arrays, f"{name}/bias", (c_out,)), shape)
+        groups = entry.get("groups", 1)
+        if type(groups) is not int or groups < 1 or c_in % groups or c_out % groups:
+            raise ModelFileError(
+                f"'groups' must be a whole number dividing {c_in} input and {c_out} output "
+                f"channels, got {groups!r}"
+            )
+        kernel = _weight(arrays, f"{name}/kernel", (kh, kw, c_in // groups, c_out))
+        return cls(name, kernel, _weight(arrays, f"{name}/bias", (c_out,)), shape, groups)
 
     @property
     def output_shape(self) -> Shape:
@@ -100,14 +109,26 @@ class Conv2D:
         return h_out * w_out * self.kernel.size
 
     def entry(self) -> dict[str, Any]:
-        return {"type": self.TYPE, "name": self.name, "activation": "relu"}
+        grouping = {"groups": self.groups} if self.groups > 1 else {}
+        return {"type": self.TYPE, "name": self.name, "activation": "relu", **grouping}
 
     def arrays(self) -> Arrays:
         return {f"{self.name}/kernel": self.kernel, f"{self.name}/bias": self.bias}
 
+    def group_weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each group's (kernel (kh, kw, C_in / groups, C_out / groups), bias) as float32."""
+        kernels = np.split(self.kernel.astype(np.float32), self.groups, axis=3)
+        biases = np.split(self.bias.astype(np.float32), self.groups)
+        return list(zip(kernels, biases, strict=True))
+
     def steps(self) -> list[Step]:
-        kernel = L.as_kernel(self.kernel.astype(np.float32))
-        return [partial(L.conv2d, kernel=kernel, bias=self.bias.astype(np.float32)), L.relu]
+        weights = self.group_weights()
+        if self.groups == 1:
+            (kernel, bias), *_ = weights
+            return [partial(L.conv2d, kernel=L.as_kernel(kernel), bias=bias), L.relu]
+        kernels = tuple(L.as_kernel(np.ascontiguousarray(kernel)) for kernel, _ in weights)
+        biases = tuple(np.ascontiguousarray(bias) for _, bias in weights)
+        return [partial(L.grouped_conv2d, kernels=kernels, biases=biases), L.relu]
 
 
 @dataclass(frozen=True)

@@ -122,17 +122,36 @@ def _linear_backward(layer: Layer, inputs: np.ndarray, grad: np.ndarray) -> np.n
 
 
 def _conv_backward(layer: Conv2D, grad: np.ndarray) -> np.ndarray:
-    """A 'valid' convolution's input gradient (col2im): each output pixel's gradient goes
-    back through the kernel to the kh x kw window of inputs it was computed from, and the
-    windows' shares are summed where they overlap.
+    """A 'valid' convolution's input gradient, group by group (one group unless the layer
+    is grouped): each group's output gradient goes back to that group's input channels.
 
     grad : (N, H_out, W_out, C_out) -> (N, H_out + kh - 1, W_out + kw - 1, C_in)
     """
-    kh, kw, c_in, c_out = layer.kernel.shape
+    weights = layer.group_weights()
+    per_group = np.split(grad, len(weights), axis=3)  # G x (N, H_out, W_out, C_out / G)
+    return np.concatenate(
+        [
+            _group_backward(kernel, part)
+            for (kernel, _), part in zip(weights, per_group, strict=True)
+        ],
+        axis=3,
+    )
+
+
+def _group_backward(kernel: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """One ungrouped convolution's input gradient (col2im): each output pixel's gradient
+    goes back through the kernel to the kh x kw window of inputs it was computed from, and
+    the windows' shares are summed where they overlap.
+
+    kernel : (kh, kw, C_in, C_out) float32
+    grad : (N, H_out, W_out, C_out) -> (N, H_out + kh - 1, W_out + kw - 1, C_in)
+    """
+    kh, kw, c_in, c_out = kernel.shape
     n, h_out, w_out, _ = grad.shape
-    kernel = layer.kernel.astype(np.float32).reshape(kh * kw * c_in, c_out)  # (K, C_out)
+    matrix = kernel.reshape(kh * kw * c_in, c_out)  # (K, C_out)
     zeros = np.zeros(kh * kw * c_in, np.float32)
-    shares = L.dense(grad.reshape(-1, c_out), kernel.T, zeros)  # (N*H_out*W_out, K)
+    grad = np.ascontiguousarray(grad).reshape(-1, c_out)  # (N*H_out*W_out, C_out)
+    shares = L.dense(grad, matrix.T, zeros)  # (N*H_out*W_out, K)
     shares = shares.reshape(n, h_out, w_out, kh, kw, c_in)
     out = np.zeros((n, h_out + kh - 1, w_out + kw - 1, c_in), np.float32)
     for i in range(kh):

@@ -5,6 +5,7 @@ Layouts follow Keras: activations are (N, H, W, C), conv kernels are
 and returns float32 arrays and never modifies its inputs.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,7 +13,17 @@ from numpy.lib.stride_tricks import as_strided
 
 from . import winograd
 
-__all__ = ["Kernel", "as_kernel", "conv2d", "dense", "flatten", "max_pool2d", "relu", "softmax"]
+__all__ = [
+    "Kernel",
+    "as_kernel",
+    "conv2d",
+    "dense",
+    "flatten",
+    "grouped_conv2d",
+    "max_pool2d",
+    "relu",
+    "softmax",
+]
 
 # Pyodide's NumPy is built without BLAS and without SIMD, so some routes differ there:
 # - without BLAS, ``@`` is a plain strided triple loop, while einsum reduces contiguous
@@ -102,6 +113,25 @@ def conv2d(x: np.ndarray, kernel: np.ndarray | Kernel, bias: np.ndarray) -> np.n
         out = _matmul(columns, kernel)  # (M, C_out)
         out += bias
     return out.reshape(n, h_out, w_out, c_out)  # (N, H_out, W_out, C_out)
+
+
+def grouped_conv2d(
+    x: np.ndarray, kernels: Sequence[np.ndarray | Kernel], biases: Sequence[np.ndarray]
+) -> np.ndarray:
+    """A grouped convolution (as Keras ``groups``): the input channels split into
+    ``len(kernels)`` equal consecutive groups, group g convolved by :func:`conv2d` with
+    ``kernels[g]`` and ``biases[g]``, the outputs concatenated in group order.
+
+    x : (N, H, W, G * C_in) float32
+    kernels : G kernels (kh, kw, C_in, C_out) float32 (or prepared); biases : G (C_out,)
+    returns : (N, H - kh + 1, W - kw + 1, G * C_out) float32
+    """
+    c_in = x.shape[-1] // len(kernels)
+    outputs = [
+        conv2d(x[..., g * c_in : (g + 1) * c_in], kernel, bias)  # (N, H_out, W_out, C_out)
+        for g, (kernel, bias) in enumerate(zip(kernels, biases, strict=True))
+    ]
+    return np.concatenate(outputs, axis=-1)
 
 
 def _windows(x: np.ndarray, size: tuple[int, int], out_size: tuple[int, int]) -> np.ndarray:
