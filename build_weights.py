@@ -6,19 +6,26 @@
 
 Steps:
 
-1. Setup -- seed every random generator and make TensorFlow's ops deterministic, so
-   the same seed and data give the same weights.
-2. Prepare the data -- read (or download) MNIST and verify it by sha256; for ``default``,
+1. Prepare the data -- read (or download) MNIST and verify it by sha256; for ``default``,
    also the real pen digits of ``pendigits-orig.tra`` (30 writers).
-3. Writer folds (``default``) -- train the same recipe once per writer fold and run each
-   network on the writers it never saw (``training.writer_folds``): the writer-independent
-   accuracy, and the page's calibration (temperature, "not a digit" and "not sure"
-   thresholds) fitted on those held-out predictions.
-4. Train -- the shipped network, on MNIST plus every writer's pen digits plus drawings that
-   are not a digit (``training.recipe``): a freshly distorted copy every epoch (flags on
-   some ones, crossbars on some sevens, rotation, scale, shear, shift, elastic, stroke
-   width), warm-up + cosine learning rate. ``seed`` trains on plain MNIST, as the original
-   app did.
+2. For each member (one unless ``--members``), from the member's own seed, with every
+   random generator seeded and TensorFlow's ops deterministic, so the same seed and data
+   give the same weights:
+
+   a. Writer folds (``default``) -- train the recipe once per writer fold, on MNIST and
+      the other folds' writers.
+   b. Train -- its share of the shipped network, on MNIST plus every writer's pen digits
+      plus drawings that are not a digit (``training.recipe``): a freshly distorted copy
+      every epoch (flags on some ones, crossbars on some sevens, rotation, scale, shear,
+      shift, elastic, stroke width), warm-up + cosine learning rate. ``seed`` trains on
+      plain MNIST, as the original app did.
+
+3. Writer folds, evaluated -- each fold's network (its members merged into one,
+   ``training.ensemble``: the mean of their logits), run on the writers it never saw
+   (``training.writer_folds``): the writer-independent accuracy, and the page's
+   calibration (temperature, "not a digit" and "not sure" thresholds) fitted on those
+   held-out predictions.
+4. Several members' shares of the shipped network are merged into one the same way.
 5. Evaluate -- export the weights, load them back with the page's NumPy forward pass
    (``recognizer.network``) and measure accuracy and calibration on the 10,000 MNIST test
    digits; draw the reliability diagram (``docs/reliability.png``).
@@ -83,6 +90,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")
     parser.add_argument(
+        "--members",
+        type=int,
+        help="networks trained alike from their own seeds and shipped as one that averages "
+        "their logits, at that many times the cost (default: the preset's, 1)",
+    )
+    parser.add_argument(
         "--storage",
         choices=["float16", "float32"],
         help="weight storage in the file (default: the preset's)",
@@ -104,6 +117,8 @@ def main(argv=None) -> dict:
     settings = recipe.PRESETS[args.preset]
     if args.storage:
         settings = replace(settings, storage=args.storage)
+    if args.members:
+        settings = replace(settings, members=args.members)
     folds = args.folds if args.folds is not None else FOLDS
     if args.quick:
         settings, folds = recipe.quick_settings(settings), QUICK_FOLDS

@@ -41,6 +41,7 @@ def test_help_documents_the_options():
         "--pen-file",
         "--out",
         "--quick",
+        "--members",
     ):
         assert option in text
 
@@ -64,13 +65,17 @@ def test_quick_run_writes_weights_and_card(preset, quick_builds, mnist_dir):
     assert mnist["errors"] == int((probs[:, :10].argmax(axis=1) != data.y_test[:n]).sum())
     assert mnist["accuracy"] > 0.2  # well above chance (0.1) after one short epoch
     assert np.isclose(mnist["accuracy"], mnist["accuracy_keras"], atol=0.01)
-    if preset == "default":  # eleven classes, calibrated on writer folds
+    if preset == "default":  # eleven classes, calibrated on writer folds, two members merged
         assert probs.shape[1] == 11 and card["classes"][-1] == "not a digit"
+        assert card["members"] == 2 and len(mnist["accuracy_keras_each_member"]) == 2
+        seeds = [member["seed"] for member in card["training"]["members"]]
+        assert len(set(seeds)) == 2 and seeds[0] == card["training"]["seed"]
+        assert [layer.groups for layer in network.layers if layer.TYPE == "conv2d"] == [1, 2, 2]
         folds = card["evaluation"]["writer_independent"]
         assert folds["folds"] == 2 and folds["writers"] == 30
         assert card["calibration"] == network.meta["calibration"]
         assert Calibration.from_meta(network.meta).temperature > 0
         assert diagram.read_bytes()[:4] == b"\x89PNG"
-    else:  # the original network: ten classes, no pen data, no calibration
-        assert probs.shape[1] == 10 and card["calibration"] is None
+    else:  # the original network: ten classes, no pen data, no calibration, one member
+        assert probs.shape[1] == 10 and card["calibration"] is None and card["members"] == 1
         assert card["evaluation"]["writer_independent"] is None and not diagram.exists()

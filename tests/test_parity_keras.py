@@ -35,8 +35,9 @@ def test_inputs(mnist_dir):
     return to_network_input(load_mnist(mnist_dir, mirrors=[]).x_test[:N_IMAGES])
 
 
-def randomise(model: keras.Model, seed: int) -> keras.Model:
-    """Give every bias and batch-norm statistic random values; sharpen the softmax layer."""
+def randomise(model: keras.Model, seed: int, sharpen: float = 20.0) -> keras.Model:
+    """Give every bias and batch-norm statistic random values; sharpen the softmax layer
+    (its kernel times ``sharpen``)."""
     rng = np.random.default_rng(seed)
     for layer in model.layers:
         if isinstance(layer, keras.layers.BatchNormalization):
@@ -48,7 +49,7 @@ def randomise(model: keras.Model, seed: int) -> keras.Model:
         elif getattr(layer, "bias", None) is not None:
             layer.bias.assign(rng.normal(0, 0.1, layer.bias.shape).astype(np.float32))
         if getattr(layer, "activation", None) is keras.activations.softmax:
-            layer.kernel.assign(layer.kernel * 20.0)  # confident, varied outputs
+            layer.kernel.assign(layer.kernel * sharpen)  # confident, varied outputs
     return model
 
 
@@ -101,8 +102,9 @@ def test_file_round_trips_through_keras(tmp_path):
     entries, arrays = model.entries(), model.arrays()
     assert all(value.dtype == np.float16 for value in arrays.values())
     x = np.random.default_rng(0).random((8, 28, 28, 1), dtype=np.float32)
-    rebuilt = np.asarray(layers_to_keras(entries, arrays)(x))
-    assert np.abs(rebuilt - load_network(path).predict_proba(x)).max() <= TOLERANCE
+    rebuilt = layers_to_keras(entries, arrays)
+    assert np.abs(np.asarray(rebuilt(x)) - load_network(path).predict_proba(x)).max() <= TOLERANCE
+    assert keras_to_layers(rebuilt)[0] == entries  # names and all
 
 
 @pytest.mark.parametrize(
@@ -162,3 +164,50 @@ def test_batch_norm_after_activation_is_refused():
     )
     with pytest.raises(ExportError, match="batch norm must follow"):
         keras_to_layers(model)
+
+
+def redraw_kernels(model: keras.Model, seed: int) -> keras.Model:
+    """Draw every kernel afresh (He-scaled, from ``seed``), then :func:`randomise` without
+    sharpening (no probability underflows to 0): members that differ whatever state Keras's
+    own generator is in."""
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if getattr(layer, "kernel", None) is not None:
+            shape = tuple(layer.kernel.shape)
+            scale = np.sqrt(2.0 / np.prod(shape[:-1]))
+            layer.kernel.assign((rng.standard_normal(shape) * scale).astype(np.float32))
+    return randomise(model, seed, sharpen=1.0)
+
+
+def mean_logit_softmax(probabilities: list[np.ndarray]) -> np.ndarray:
+    """softmax(mean of the members' logits), from their softmax outputs (N, C) each: a
+    softmax's log is its logits less one constant per row, which the softmax cancels."""
+    mean_log = np.mean([np.log(p.astype(np.float64)) for p in probabilities], axis=0)
+    exp = np.exp(mean_log - mean_log.max(axis=1, keepdims=True))
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("count", [2, 3])
+def test_merged_members_average_their_logits(count, test_inputs, tmp_path):
+    members = [redraw_kernels(build_model("default", 11), seed=10 + m) for m in range(count)]
+    path = tmp_path / "merged.npz"
+    entries, _ = export_model(members, path, {"name": "merged"}, storage="float32")
+    assert [e.get("groups", 1) for e in entries if e["type"] == "conv2d"] == [1, count, count]
+    each = [np.asarray(m(test_inputs, training=False)) for m in members]  # (N, 11) each
+    expected = mean_logit_softmax(each)
+    assert np.abs(expected - each[0]).max() > 0.1  # the members disagree somewhere
+    network = load_network(path)
+    assert np.abs(network.predict_proba(test_inputs) - expected).max() <= TOLERANCE
+    single_macs = count_macs(*keras_to_layers(members[0]))
+    assert sum(layer.macs for layer in network.layers) == count * single_macs
+    # Keras runs the merged file too (grouped convolutions), as the parity fixture does.
+    stored = read_model_file(path)
+    rebuilt = layers_to_keras(stored.entries(), stored.arrays())
+    assert np.abs(np.asarray(rebuilt(test_inputs)) - expected).max() <= TOLERANCE
+
+
+def test_members_of_different_shapes_are_not_merged(tmp_path):
+    members = [build_model("default", 11), build_model("default", 10)]
+    with pytest.raises(ValueError, match="layer lists differ"):
+        export_model(members, tmp_path / "never.npz", {})
+    assert not (tmp_path / "never.npz").exists()

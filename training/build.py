@@ -1,7 +1,8 @@
 """The steps of ``build_weights.py``, one function each (see that file's docstring).
 
-:func:`build` runs them in order for a :class:`Run`: set up, prepare the data, writer
-folds, train, evaluate, export.
+:func:`build` runs them in order for a :class:`Run`: prepare the data; for each member,
+set up its seed, train its writer-fold networks and its share of the shipped network; run
+the writer folds and fit the calibration; evaluate; export.
 """
 
 import platform
@@ -60,6 +61,16 @@ class Data:
 
 
 @dataclass(frozen=True)
+class Member:
+    """One member's trained networks: one per writer fold (none without folds), and the
+    shipped network's share, trained on every writer, with its timings."""
+
+    fold_networks: list
+    model: keras.Sequential
+    timings: dict
+
+
+@dataclass(frozen=True)
 class Folds:
     """What the writer folds give: the fitted calibration, the report and the predictions
     (None without folds)."""
@@ -71,12 +82,13 @@ class Folds:
 
 def build(run: Run) -> dict:
     """Every step in order; returns the model card."""
-    rng = set_up(run.seed)
     data = prepare_data(run)
-    folds = run_writer_folds(run, data)
-    model, timings = train(run, data, rng)
-    entries, stored, evaluation = evaluate(run, model, data, folds)
-    return export(run, model, entries, stored, evaluation, timings, data, folds)
+    members = [train_member(run, data, member) for member in range(run.settings.members)]
+    folds = run_writer_folds(run, data, members)
+    models = [member.model for member in members]
+    entries, stored, evaluation = evaluate(run, models, data, folds)
+    timings = [member.timings for member in members]
+    return export(run, models, entries, stored, evaluation, timings, data, folds)
 
 
 def set_up(seed: int) -> np.random.Generator:
@@ -98,35 +110,49 @@ def prepare_data(run: Run) -> Data:
     return Data(x_train, y_train, x_test, y_test, digits, mnist.sha256)
 
 
-def run_writer_folds(run: Run, data: Data) -> Folds:
-    """3. Train once per writer fold, run each network on its unseen writers, fit the
+def train_member(run: Run, data: Data, member: int) -> Member:
+    """3 and 4 for one member, from its own seed (``recipe.member_seed``): its network for
+    each writer fold, then its share of the shipped network, on every writer."""
+    rng = set_up(recipe.member_seed(run.seed, member))
+    fold_networks = (
+        writer_folds.train_fold_networks(
+            data.x_train,
+            data.y_train,
+            data.digits,
+            run.settings,
+            run.folds,
+            run.epochs,
+            run.seed,
+            member,
+            run.preset,
+        )
+        if run.folds
+        else []
+    )
+    print(f"member {member + 1}/{run.settings.members}: the shipped network's share")
+    training_data = recipe.prepare(data.x_train, data.y_train, data.digits, run.settings, rng)
+    model, timings = recipe.train(run.preset, training_data, run.settings, run.epochs, rng)
+    model.summary()
+    return Member(fold_networks, model, timings)
+
+
+def run_writer_folds(run: Run, data: Data, members: list[Member]) -> Folds:
+    """3. Run each fold's network (its members merged) on its unseen writers, fit the
     calibration on those predictions; saves them as ``<out>/<preset>.folds.npz``."""
     if not run.folds:
         return Folds(Calibration(), None, None)
-    predictions = writer_folds.run_folds(
-        data.x_train,
-        data.y_train,
+    trained = list(zip(*(member.fold_networks for member in members), strict=True))  # (k, M)
+    predictions = writer_folds.predict_folds(
+        writer_folds.fold_networks(trained, data.digits, run.settings, run.seed, run.preset),
         data.digits,
-        run.settings,
-        run.folds,
-        run.epochs,
         run.seed,
         recipe.QUICK_NEGATIVES if run.subset else writer_folds.NEGATIVES_PER_FOLD,
-        run.preset,
     )
     run.out.mkdir(parents=True, exist_ok=True)  # the predictions, for --refit
     writer_folds.save_predictions(run.out / f"{run.preset}.folds.npz", predictions)
     fitted, report = writer_folds.fit_and_report(predictions)
     print(writer_folds.format_report(report))
     return Folds(fitted, report, predictions)
-
-
-def train(run: Run, data: Data, rng: np.random.Generator) -> tuple[keras.Sequential, dict]:
-    """4. The shipped network, on every writer: the model and its timings."""
-    training_data = recipe.prepare(data.x_train, data.y_train, data.digits, run.settings, rng)
-    model, timings = recipe.train(run.preset, training_data, run.settings, run.epochs, rng)
-    model.summary()
-    return model, timings
 
 
 def predict_numpy(network: Network, images: np.ndarray) -> np.ndarray:
@@ -139,17 +165,24 @@ def predict_numpy(network: Network, images: np.ndarray) -> np.ndarray:
     )
 
 
-def evaluate(run: Run, model: keras.Sequential, data: Data, folds: Folds):
-    """5. Export to a scratch file, read it back with the page's forward pass, measure it on
-    the MNIST test set and draw the reliability diagram.
+def evaluate(run: Run, models: list[keras.Sequential], data: Data, folds: Folds):
+    """5. Export the members merged into one network to a scratch file, read it back with
+    the page's forward pass, measure it on the MNIST test set (and each member alone in
+    Keras) and draw the reliability diagram.
 
     returns : the file's layer entries, its stored arrays, and the card's "evaluation"
     """
-    keras_probs = model.predict(to_network_input(data.x_test), batch_size=EVAL_BATCH, verbose=0)
-    keras_accuracy = float(np.mean(keras_probs[:, :N_DIGITS].argmax(axis=1) == data.y_test))
+    inputs = to_network_input(data.x_test)
+    member_probs = [m.predict(inputs, batch_size=EVAL_BATCH, verbose=0) for m in models]
+    member_accuracies = [
+        float(np.mean(p[:, :N_DIGITS].argmax(axis=1) == data.y_test)) for p in member_probs
+    ]
+    tiny = np.finfo(np.float32).tiny  # log(0) guard: the merged network averages logits
+    mean_log = np.mean([np.log(np.maximum(p, tiny)) for p in member_probs], axis=0)
+    keras_accuracy = float(np.mean(mean_log[:, :N_DIGITS].argmax(axis=1) == data.y_test))
     with tempfile.TemporaryDirectory() as tmp:
         probe = Path(tmp) / "probe.npz"
-        entries, stored = export_model(model, probe, {}, run.settings.storage)
+        entries, stored = export_model(models, probe, {}, run.settings.storage)
         mnist_probs = predict_numpy(load_network(probe), data.x_test)  # (N, C)
     predicted = mnist_probs[:, :N_DIGITS].argmax(axis=1)
     right = predicted == data.y_test
@@ -159,7 +192,8 @@ def evaluate(run: Run, model: keras.Sequential, data: Data, folds: Folds):
     mnist_ece = calibration.expected_calibration_error(mnist_confidence, right)
     print(
         f"MNIST test accuracy, network alone: NumPy {accuracy:.4%} ({errors} errors), "
-        f"Keras {keras_accuracy:.4%}; calibrated ECE {mnist_ece:.2%}"
+        f"Keras {keras_accuracy:.4%} (each member alone: "
+        f"{', '.join(f'{a:.2%}' for a in member_accuracies)}); calibrated ECE {mnist_ece:.2%}"
     )
     if folds.predictions is not None:
         held_out = folds.predictions
@@ -175,12 +209,14 @@ def evaluate(run: Run, model: keras.Sequential, data: Data, folds: Folds):
         print(f"wrote {run.diagram}")
     evaluation = {
         "mnist_test": {
-            "measured_on": "MNIST test set (10,000 digits no training run saw), network alone, "
-            "recognizer.network NumPy forward pass on this file",
+            "measured_on": "MNIST test set (10,000 digits no training run saw), network alone "
+            "(its members merged, as shipped), recognizer.network NumPy forward pass on this "
+            "file; accuracy_keras_each_member: each member alone, in Keras",
             "accuracy": accuracy,
             "errors": errors,
             "images": len(data.y_test),
             "accuracy_keras": keras_accuracy,
+            "accuracy_keras_each_member": member_accuracies,
             "ece_calibrated": mnist_ece,
         },
         "writer_independent": folds.report,
@@ -188,14 +224,15 @@ def evaluate(run: Run, model: keras.Sequential, data: Data, folds: Folds):
     return entries, stored, evaluation
 
 
-def export(run: Run, model, entries, stored, evaluation, timings, data: Data, folds: Folds):
+def export(run: Run, models, entries, stored, evaluation, timings, data: Data, folds: Folds):
     """6. Write ``<out>/<preset>.npz`` (the calibration in its meta) and the model card."""
     settings = run.settings
     meta = {
         "name": run.preset,
         "architecture": entries,
         "parameters": count_parameters(stored),
-        "keras_parameters": int(model.count_params()),
+        "keras_parameters": sum(int(model.count_params()) for model in models),
+        "members": len(models),
         "macs_per_digit": count_macs(entries, stored),
         "weights_storage": settings.storage,
         "classes": [str(d) for d in range(N_DIGITS)]
@@ -228,7 +265,10 @@ def export(run: Run, model, entries, stored, evaluation, timings, data: Data, fo
             "label_smoothing": settings.label_smoothing,
             "augmentation": asdict(settings.augment) if settings.augment else None,
             "seed": run.seed,
-            **timings,
+            "members": [  # the shipped network's share of each member, trained on every writer
+                {"seed": recipe.member_seed(run.seed, member), **member_timings}
+                for member, member_timings in enumerate(timings)
+            ],
             "cpu": platform.processor() or platform.machine(),
         },
         "versions": {

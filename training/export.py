@@ -30,6 +30,7 @@ from recognizer.architecture import (
     walk,
 )
 from recognizer.model_file import save_network
+from training import ensemble
 
 __all__ = [
     "ExportError",
@@ -141,17 +142,21 @@ def _activation_name(layer) -> str:
 
 
 def export_model(
-    model: keras.Sequential,
+    model: "keras.Sequential | Sequence[keras.Sequential]",
     path: str | os.PathLike,
     meta: Mapping[str, Any],
     storage: str = "float16",
 ) -> tuple[list[dict[str, Any]], Arrays]:
-    """Write a model file for a trained model; weights stored as 'float16' or 'float32'.
+    """Write a model file for a trained model, or for several of one architecture merged
+    into one network that averages their logits (``training.ensemble``); weights stored as
+    'float16' or 'float32'.
 
     returns : the layer entries and the arrays exactly as stored
-    Raises ExportError (unsupported model) or KeyError (unknown storage).
+    Raises ExportError (unsupported model), ValueError (members that cannot be merged) or
+    KeyError (unknown storage).
     """
-    entries, arrays = keras_to_layers(model)
+    members = [keras_to_layers(m) for m in (model if isinstance(model, Sequence) else [model])]
+    entries, arrays = members[0] if len(members) == 1 else ensemble.merge(members)
     stored = {name: value.astype(STORAGE_DTYPES[storage]) for name, value in arrays.items()}
     save_network(path, entries, stored, meta)
     return entries, stored
@@ -160,23 +165,25 @@ def export_model(
 def layers_to_keras(
     entries: Sequence[Mapping[str, Any]], arrays: Mapping[str, np.ndarray]
 ) -> keras.Sequential:
-    """A Keras model computing the same function as a layer list (weights cast to float32).
+    """A Keras model computing the same function as a layer list (weights cast to float32),
+    its conv2d and dense layers named as in the file.
 
     Raises ModelFileError if the layer list and arrays do not describe a valid network.
     """
     model = keras.Sequential([keras.Input(INPUT_SHAPE)])
     for layer in walk(entries, arrays):
         match layer:
-            case Conv2D(kernel=kernel):
+            case Conv2D(name=name, kernel=kernel, groups=groups):
+                filters, size = kernel.shape[-1], kernel.shape[:2]
                 model.add(
-                    keras.layers.Conv2D(kernel.shape[-1], kernel.shape[:2], activation="relu")
+                    keras.layers.Conv2D(filters, size, activation="relu", groups=groups, name=name)
                 )
             case MaxPool2D():
                 model.add(keras.layers.MaxPooling2D(2))
             case Flatten():
                 model.add(keras.layers.Flatten())
-            case Dense(kernel=kernel, activation=activation):
-                model.add(keras.layers.Dense(kernel.shape[-1], activation=activation))
+            case Dense(name=name, kernel=kernel, activation=activation):
+                model.add(keras.layers.Dense(kernel.shape[-1], activation=activation, name=name))
         weights = [np.asarray(value, np.float32) for value in layer.arrays().values()]
         if weights:  # kernel, then bias
             model.layers[-1].set_weights(weights)

@@ -35,6 +35,7 @@ __all__ = [
     "QUICK_NEGATIVES",
     "Settings",
     "TrainingData",
+    "member_seed",
     "prepare",
     "quick_settings",
     "train",
@@ -42,6 +43,7 @@ __all__ = [
 
 BATCH_SIZE = 128
 QUICK_NEGATIVES = 200  # not-a-digit drawings per epoch (and per fold evaluation) of a smoke run
+MEMBER_SEED_STRIDE = 500_000_000  # between members' seeds (a build's offsets are < 2 million)
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class Settings:
     storage : weight dtype in the model file
     pen_variants : renderings of each training writer's pen digit per epoch (0: none)
     negatives : not-a-digit drawings per epoch (0: no "not a digit" class)
+    members : networks trained alike, each from its own seed (:func:`member_seed`), and
+        shipped as one that averages their logits (``training.ensemble``)
     """
 
     epochs: int
@@ -69,6 +73,7 @@ class Settings:
     storage: str = "float16"
     pen_variants: int = 0
     negatives: int = 0
+    members: int = 1
 
     @property
     def n_classes(self) -> int:
@@ -88,6 +93,12 @@ PRESETS = {
     ),
     "seed": Settings(epochs=12, peak_learning_rate=1e-3),  # Adam's default, as the original
 }
+
+
+def member_seed(seed: int, member: int) -> int:
+    """The seed member ``member`` (0, 1, ...) of a build with ``seed`` trains from: member 0
+    from the build's own seed, the others far from every seed offset a build uses."""
+    return seed + member * MEMBER_SEED_STRIDE
 
 
 def quick_settings(settings: Settings) -> Settings:

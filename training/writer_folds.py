@@ -5,11 +5,12 @@
     python -m training.writer_folds --seed 20240607 --keep-networks runs/folds  # as built
 
 For each fold, a network is trained with the shipped recipe (``training.recipe``) on MNIST
-and the pen digits of the other writers, exported, and run by the page's NumPy forward pass
-on the held-out writers' digits, drawn through the page's pipeline and read with its
-rotated views. No writer is on both sides of a fold. The held-out negatives come from a
-seed training never uses, from families training never sees, and (several digits side by
-side) from the held-out writers only.
+and the pen digits of the other writers (as many networks as the preset has members, merged
+into one as the shipped network is: ``training.ensemble``), exported, and run by the page's
+NumPy forward pass on the held-out writers' digits, drawn through the page's pipeline and
+read with its rotated views. No writer is on both sides of a fold. The held-out negatives
+come from a seed training never uses, from families training never sees, and (several
+digits side by side) from the held-out writers only.
 
 The out-of-fold predictions fit the page's calibration (``training.calibration``), and the
 report gives the accuracy on writers each network never saw: the mean over folds, each
@@ -49,12 +50,15 @@ __all__ = [
     "FoldPredictions",
     "evaluate_predictions",
     "fit_and_report",
+    "fold_networks",
     "load_pen_digits",
     "load_predictions",
     "predict",
+    "predict_folds",
     "refit",
     "run_folds",
     "save_predictions",
+    "train_fold_networks",
 ]
 
 NEGATIVE_SEED_OFFSET = 1_000_003  # held-out negatives: a seed no training run uses
@@ -97,7 +101,7 @@ def predict(network: Network, images: np.ndarray, batch: int = 500):
     return np.concatenate(upright), np.concatenate(averaged)
 
 
-def run_folds(
+def train_fold_networks(
     mnist_images: np.ndarray,
     mnist_labels: np.ndarray,
     digits: Sequence[unipen.PenDigit],
@@ -105,35 +109,81 @@ def run_folds(
     k: int,
     epochs: int,
     seed: int,
-    negatives_per_fold: int = NEGATIVES_PER_FOLD,
+    member: int = 0,
+    preset: str = "default",
+) -> list:
+    """One member's networks, one per fold, each trained on MNIST and the other folds'
+    writers; the writer split comes from ``seed``, the training from the member's seed
+    (``recipe.member_seed``). The caller seeds Keras (``training.build.set_up``).
+
+    returns : k trained Keras models, in fold order
+    """
+    writers = np.array([d.writer for d in digits])
+    networks = []
+    for fold, held_out in enumerate(pen_data.writer_folds(writers, k, seed)):
+        print(f"member {member + 1}, fold {fold + 1}/{k}: held-out writers {held_out.tolist()}")
+        train_digits = [d for d, w in zip(digits, writers, strict=True) if w not in held_out]
+        rng = np.random.default_rng(recipe.member_seed(seed, member) + fold)
+        data = recipe.prepare(mnist_images, mnist_labels, train_digits, settings, rng)
+        networks.append(recipe.train(preset, data, settings, epochs, rng)[0])
+    return networks
+
+
+def fold_networks(
+    trained: Sequence[Sequence],
+    digits: Sequence[unipen.PenDigit],
+    settings: recipe.Settings,
+    seed: int,
     preset: str = "default",
     keep_networks: Path | None = None,
-) -> FoldPredictions:
-    """Train one network per fold and predict its held-out writers' digits and negatives.
+) -> list[Network]:
+    """Each fold's network as the page runs it: its members exported as one model file
+    (merged, ``training.ensemble``, when more than one) and read back.
 
+    trained : per fold, its members' Keras models
+    digits, seed : the pen digits and the seed the writer split came from
     keep_networks : a folder to keep each fold's model file in (``<preset>.fold<i>.npz``,
         ``meta`` naming the fold, its held-out writers and the seed), or None
     """
+    networks = []
+    writers = np.array([d.writer for d in digits])
+    splits = pen_data.writer_folds(writers, len(trained), seed)
+    for fold, (members, held_out) in enumerate(zip(trained, splits, strict=True)):
+        meta = {
+            "fold": fold,
+            "folds": len(trained),
+            "held_out_writers": held_out.tolist(),
+            "seed": seed,
+        }
+        with tempfile.TemporaryDirectory() as folder:
+            file = Path(folder) / "fold.npz"
+            export_model(list(members), file, meta, settings.storage)
+            networks.append(load_network(file))
+            if keep_networks is not None:
+                keep_networks.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(file, keep_networks / f"{preset}.fold{fold}.npz")
+    return networks
+
+
+def predict_folds(
+    networks: Sequence[Network],
+    digits: Sequence[unipen.PenDigit],
+    seed: int,
+    negatives_per_fold: int = NEGATIVES_PER_FOLD,
+) -> FoldPredictions:
+    """Run each fold's network on its held-out writers' digits and on negatives.
+
+    networks : one per fold, in fold order, each never trained on its fold's writers
+    seed : the seed the writer split came from
+    """
+    k = len(networks)
     writers = np.array([d.writer for d in digits])
     collected: dict[str, list] = {key: [] for key in FoldPredictions.__dataclass_fields__}
     refused = dict.fromkeys(EVAL_FAMILIES, 0)
     for fold, held_out in enumerate(pen_data.writer_folds(writers, k, seed)):
-        print(f"fold {fold + 1}/{k}: held-out writers {held_out.tolist()}", flush=True)
+        network = networks[fold]
         is_held_out = np.isin(writers, held_out)
-        train_digits = [d for d, out in zip(digits, is_held_out, strict=True) if not out]
         test_digits = [d for d, out in zip(digits, is_held_out, strict=True) if out]
-        rng = np.random.default_rng(seed + fold)
-        data = recipe.prepare(mnist_images, mnist_labels, train_digits, settings, rng)
-        model, _ = recipe.train(preset, data, settings, epochs, rng)
-        meta = {"fold": fold, "folds": k, "held_out_writers": held_out.tolist(), "seed": seed}
-        with tempfile.TemporaryDirectory() as folder:
-            export_model(model, Path(folder) / "fold.npz", meta, settings.storage)
-            network = load_network(Path(folder) / "fold.npz")
-            if keep_networks is not None:
-                keep_networks.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(
-                    Path(folder) / "fold.npz", keep_networks / f"{preset}.fold{fold}.npz"
-                )
         upright, with_views = predict(network, pen_data.page_images(test_digits))
         negative_rng = np.random.default_rng(seed + NEGATIVE_SEED_OFFSET + fold)
         images, family_index, refused_by_family = negatives.negative_images(
@@ -151,6 +201,35 @@ def run_folds(
         collected["negative_views"].append(predict(network, images)[1])
     arrays = {key: np.concatenate(value) for key, value in collected.items() if key != "refused"}
     return FoldPredictions(**arrays, refused=refused)
+
+
+def run_folds(
+    mnist_images: np.ndarray,
+    mnist_labels: np.ndarray,
+    digits: Sequence[unipen.PenDigit],
+    settings: recipe.Settings,
+    k: int,
+    epochs: int,
+    seed: int,
+    negatives_per_fold: int = NEGATIVES_PER_FOLD,
+    preset: str = "default",
+    keep_networks: Path | None = None,
+) -> FoldPredictions:
+    """Train every member's fold networks (member by member, Keras seeded afresh for each,
+    as ``build_weights.py`` does), then predict each fold's held-out writers."""
+    from training.build import set_up  # seeds Keras, deterministic ops
+
+    per_member = []
+    for member in range(settings.members):
+        set_up(recipe.member_seed(seed, member))
+        per_member.append(
+            train_fold_networks(
+                mnist_images, mnist_labels, digits, settings, k, epochs, seed, member, preset
+            )
+        )
+    trained = list(zip(*per_member, strict=True))  # (k, members)
+    networks = fold_networks(trained, digits, settings, seed, preset, keep_networks)
+    return predict_folds(networks, digits, seed, negatives_per_fold)
 
 
 def save_predictions(path: Path, predictions: FoldPredictions) -> None:
@@ -303,9 +382,6 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     if args.refit:
         return refit(args.refit)
-    from training.build import set_up  # seeds Keras, deterministic ops: as build_weights.py
-
-    set_up(args.seed)
     settings = recipe.PRESETS["default"]
     mnist = load_mnist(args.data_dir)
     images, labels = mnist.x_train, mnist.y_train
