@@ -92,14 +92,14 @@ def build(run: Run) -> dict:
 
 
 def set_up(seed: int) -> np.random.Generator:
-    """1. Seed every generator and make TensorFlow's ops deterministic."""
+    """Seed every generator and make TensorFlow's ops deterministic (each member, step 2)."""
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
     return np.random.default_rng(seed)
 
 
 def prepare_data(run: Run) -> Data:
-    """2. MNIST (verified by sha256) and, for a preset that learns from them, the pen digits."""
+    """1. MNIST (verified by sha256) and, for a preset that learns from them, the pen digits."""
     mnist = load_mnist(run.data_dir)
     digits = writer_folds.load_pen_digits(run.pen_file) if run.settings.pen_variants else []
     x_train, y_train, x_test, y_test = mnist.x_train, mnist.y_train, mnist.x_test, mnist.y_test
@@ -111,8 +111,8 @@ def prepare_data(run: Run) -> Data:
 
 
 def train_member(run: Run, data: Data, member: int) -> Member:
-    """3 and 4 for one member, from its own seed (``recipe.member_seed``): its network for
-    each writer fold, then its share of the shipped network, on every writer."""
+    """2. One member, from its own seed (``recipe.member_seed``): its network for each
+    writer fold, then its share of the shipped network, on every writer."""
     rng = set_up(recipe.member_seed(run.seed, member))
     fold_networks = (
         writer_folds.train_fold_networks(
@@ -166,7 +166,7 @@ def predict_numpy(network: Network, images: np.ndarray) -> np.ndarray:
 
 
 def evaluate(run: Run, models: list[keras.Sequential], data: Data, folds: Folds):
-    """5. Export the members merged into one network to a scratch file, read it back with
+    """4 and 5. Export the members merged into one network to a scratch file, read it back with
     the page's forward pass, measure it on the MNIST test set (and each member alone in
     Keras) and draw the reliability diagram.
 
