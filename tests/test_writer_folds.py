@@ -41,7 +41,9 @@ def test_no_writer_is_trained_on_and_evaluated_in_one_fold(monkeypatch):
     monkeypatch.setattr(writer_folds, "load_network", lambda path: UniformNetwork())
     digits = digits_of(range(1, 11))
     settings = recipe.Settings(epochs=1, peak_learning_rate=1e-3, negatives=20)
-    result = writer_folds.run_folds(None, None, digits, settings, 5, 1, 0, 20)
+    trained = writer_folds.train_fold_networks(None, None, digits, settings, 5, 1, 0)
+    networks = writer_folds.fold_networks([[net] for net in trained], digits, settings, 0)
+    result = writer_folds.predict_folds(networks, digits, 0, 20)
 
     assert len(trained_on) == 5
     for fold, writers in enumerate(trained_on):

@@ -56,7 +56,6 @@ __all__ = [
     "predict",
     "predict_folds",
     "refit",
-    "run_folds",
     "save_predictions",
     "train_fold_networks",
 ]
@@ -201,35 +200,6 @@ def predict_folds(
         collected["negative_views"].append(predict(network, images)[1])
     arrays = {key: np.concatenate(value) for key, value in collected.items() if key != "refused"}
     return FoldPredictions(**arrays, refused=refused)
-
-
-def run_folds(
-    mnist_images: np.ndarray,
-    mnist_labels: np.ndarray,
-    digits: Sequence[unipen.PenDigit],
-    settings: recipe.Settings,
-    k: int,
-    epochs: int,
-    seed: int,
-    negatives_per_fold: int = NEGATIVES_PER_FOLD,
-    preset: str = "default",
-    keep_networks: Path | None = None,
-) -> FoldPredictions:
-    """Train every member's fold networks (member by member, Keras seeded afresh for each,
-    as ``build_weights.py`` does), then predict each fold's held-out writers."""
-    from training.build import set_up  # seeds Keras, deterministic ops
-
-    per_member = []
-    for member in range(settings.members):
-        set_up(recipe.member_seed(seed, member))
-        per_member.append(
-            train_fold_networks(
-                mnist_images, mnist_labels, digits, settings, k, epochs, seed, member, preset
-            )
-        )
-    trained = list(zip(*per_member, strict=True))  # (k, members)
-    networks = fold_networks(trained, digits, settings, seed, preset, keep_networks)
-    return predict_folds(networks, digits, seed, negatives_per_fold)
 
 
 def save_predictions(path: Path, predictions: FoldPredictions) -> None:
@@ -387,22 +357,26 @@ def main(argv: list[str] | None = None) -> dict:
     images, labels = mnist.x_train, mnist.y_train
     digits = load_pen_digits(args.pen_file)
     epochs = args.epochs or settings.epochs
-    per_fold = NEGATIVES_PER_FOLD
+    negatives_per_fold = NEGATIVES_PER_FOLD
     if args.quick:
         images, labels, digits = images[:QUICK_MNIST], labels[:QUICK_MNIST], digits[:QUICK_PEN]
         settings = recipe.quick_settings(settings)
-        epochs, per_fold = 1, recipe.QUICK_NEGATIVES
-    predictions = run_folds(
-        images,
-        labels,
-        digits,
-        settings,
-        args.folds,
-        epochs,
-        args.seed,
-        per_fold,
-        keep_networks=args.keep_networks,
+        epochs, negatives_per_fold = 1, recipe.QUICK_NEGATIVES
+    from training.build import set_up  # seeds Keras, deterministic ops
+
+    trained = []  # per member, its fold networks; each member seeded as build_weights.py does
+    for member in range(settings.members):
+        set_up(recipe.member_seed(args.seed, member))
+        trained.append(
+            train_fold_networks(
+                images, labels, digits, settings, args.folds, epochs, args.seed, member
+            )
+        )
+    per_fold = list(zip(*trained, strict=True))  # (folds, members)
+    networks = fold_networks(
+        per_fold, digits, settings, args.seed, keep_networks=args.keep_networks
     )
+    predictions = predict_folds(networks, digits, args.seed, negatives_per_fold)
     fitted, report = fit_and_report(predictions)
     report["calibration"] = fitted.__dict__
     print(format_report(report))
