@@ -50,19 +50,16 @@ def merge(members: Sequence[tuple[Sequence[Mapping[str, Any]], Mapping[str, np.n
             entry = {**entry, "groups": groups} if groups > 1 else entry
             kernel = np.concatenate([m.kernel.astype(np.float32) for m in layers], axis=3)
             bias = np.concatenate([m.bias.astype(np.float32) for m in layers])
+            arrays |= {f"{layer.name}/kernel": kernel, f"{layer.name}/bias": bias}
         elif isinstance(layer, Dense):
             if index != len(first) - 1 or not isinstance(first[index - 1], Flatten):
                 raise ValueError("only the last layer may be dense, after a flatten")
             kernel = _features_side_by_side(layers, first[index - 1].input_shape) / count
-            bias = np.mean([m.bias.astype(np.float32) for m in layers], axis=0)
-        elif isinstance(layer, MaxPool2D | Flatten):
-            entries.append(entry)
-            continue
-        else:
+            bias = np.mean([m.bias.astype(np.float32) for m in layers], axis=0)  # float32
+            arrays |= {f"{layer.name}/kernel": kernel, f"{layer.name}/bias": bias}
+        elif not isinstance(layer, MaxPool2D | Flatten):
             raise ValueError(f"cannot merge a {layer.TYPE} layer")
         entries.append(entry)
-        arrays[f"{layer.name}/kernel"] = kernel.astype(np.float32)
-        arrays[f"{layer.name}/bias"] = bias.astype(np.float32)
     return entries, arrays
 
 
