@@ -100,7 +100,7 @@ def _startup(part: dict) -> list[str]:
         f"| {part['ratio_app_to_floor_warm']:.2f}x |",
         "",
         f"App, warm / cold: {part['ratio_app_warm_to_cold']:.2f}x (a warm visit comes after "
-        "the first one has saved the offline copy).",
+        "the first one has saved the offline copy and kept Python's bytecode).",
     ]
     app, floor = part["bytes"]["app"], part["bytes"]["floor"]
     lines += [

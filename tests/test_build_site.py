@@ -94,7 +94,9 @@ def test_page_and_package_are_copied_without_caches(site, tmp_path):
     assert not (site.out / "pyscript.toml").exists()  # rendered as JSON
     config = json.loads((site.out / "pyscript.json").read_text())
     modules = {p.name for p in (REPO_ROOT / "web" / "recognizer").glob("*.py")}
-    assert set(config["files"]) == {"./main.py"} | {f"./recognizer/{name}" for name in modules}
+    assert set(config["files"]) == {"./main.py", "./bytecode.py"} | {
+        f"./recognizer/{name}" for name in modules
+    }
     for target in config["files"].values():
         assert (site.out / target).is_file()
     assert config["interpreter"] == "./pyodide/pyodide.mjs"

@@ -1,10 +1,12 @@
 """Offline use, the Content-Security-Policy, weights integrity, starting afresh from the error
 banner, and the README screenshot."""
 
+import base64
 import io
 import json
 import os
 import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +37,24 @@ SW_CACHE_FILLED = """async () => {
 }"""
 
 STARTUP_ENDED = "document.documentElement.dataset.appState !== 'loading'"
+BYTECODE_KEPT = "document.documentElement.dataset.bytecode === 'kept'"
+# The kept bytecode zip, base64.
+KEPT_BYTECODE = """async () => {
+  const cache = await caches.open("digit-recognizer-bytecode");
+  const [request] = await cache.keys();
+  const bytes = new Uint8Array(await (await cache.match(request)).arrayBuffer());
+  let binary = "";
+  for (let at = 0; at < bytes.length; at += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(at, at + 0x8000));
+  }
+  return btoa(binary);
+}"""
+# Replaces the kept bytecode with bytes that are not a zip.
+BREAK_KEPT_BYTECODE = """async () => {
+  const cache = await caches.open("digit-recognizer-bytecode");
+  const [request] = await cache.keys();
+  await cache.put(request, new Response("not a zip"));
+}"""
 # Replaces the saved copy of one file (argument: its cache key) with other bytes.
 BREAK_SAVED_FILE = """async (key) => {
   const cache = await caches.open("digit-recognizer-files");
@@ -51,6 +71,13 @@ def sketch_png(strokes, side: int = 200) -> bytes:
     buffer = io.BytesIO()
     paper.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def kept_bytecode_names(page) -> list[str]:
+    """The files in the bytecode zip the page keeps."""
+    data = base64.b64decode(page.evaluate(KEPT_BYTECODE))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.namelist()
 
 
 def csp_of(html: str) -> dict[str, list[str]]:
@@ -84,19 +111,37 @@ def stamped_files(site: Path) -> dict[str, str]:
 
 
 def test_works_offline_after_the_first_visit(new_page, site_url, built_site):
+    """...with the Python bytecode the first visit kept (bytecode.js)."""
     page = new_page()
     wait_ready(page, site_url)
+    page.wait_for_function(BYTECODE_KEPT)
     cache = page.evaluate(SW_CACHE_FILLED)
-    assert cache["names"] == ["digit-recognizer-files"]
+    assert sorted(cache["names"]) == ["digit-recognizer-bytecode", "digit-recognizer-files"]
     files = stamped_files(built_site)
     assert sorted(cache["keys"]) == sorted(f"{site_url}{p}?sha256={h}" for p, h in files.items())
+    kept = kept_bytecode_names(page)
+    assert any("/numpy/_core/__pycache__/" in name for name in kept)
+    assert any("/recognizer/__pycache__/network." in name for name in kept)
 
     page.context.set_offline(True)
     wait_ready(page, site_url)  # reload with the network off
     assert page.evaluate("navigator.serviceWorker.controller !== null")
+    assert page.evaluate("document.documentElement.dataset.bytecode") == "used"
     draw(page, SEVEN)
     result = settled_result(page)
     assert result["state"] == "result" and result["digit"] == "7"
+
+
+def test_damaged_kept_bytecode_is_compiled_afresh_and_kept_again(new_page, page_log, site_url):
+    page = new_page()
+    wait_ready(page, site_url)
+    page.wait_for_function(BYTECODE_KEPT)
+    page.evaluate(BREAK_KEPT_BYTECODE)
+    wait_ready(page, site_url)
+    page.wait_for_function(BYTECODE_KEPT)  # nothing was used: kept again
+    assert kept_bytecode_names(page) != []
+    draw(page, SEVEN)
+    assert settled_result(page)["digit"] == "7"
 
 
 def test_the_banner_button_replaces_a_broken_saved_copy(new_page, page_log, site_url, built_site):

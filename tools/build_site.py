@@ -200,12 +200,12 @@ def _downloads(site: Path, groups: dict[str, list[str]]) -> dict[str, dict[str, 
 
 def _worker_config(source: Path, modules: list[str]) -> dict:
     """The Python worker's PyScript configuration: ``source`` (TOML, with comments) plus a
-    "files" table that puts main.py and the recognizer modules into the interpreter's file
-    system (the worker's entry point, worker.py, imports them)."""
+    "files" table that puts main.py, bytecode.py and the recognizer modules into the
+    interpreter's file system (the worker's entry point, worker.py, imports them)."""
     config = tomllib.loads(source.read_text(encoding="utf-8"))
     if "files" in config:
         raise BuildError(f"{source} must not define [files]; the build writes that table")
-    paths = ["./main.py", *(f"./recognizer/{name}" for name in modules)]
+    paths = ["./main.py", "./bytecode.py", *(f"./recognizer/{name}" for name in modules)]
     config["files"] = {path: path for path in paths}
     return config
 

@@ -3,6 +3,7 @@
 //   loading.js        loading steps, bytes downloaded, and the error banner
 //   downloads.js      the start-up downloads, in a worker: counted, watched for silence, checked
 //   python.js         main.py in a PyScript worker: Python never runs on this thread
+//   bytecode.js       Python's compiled modules, kept for the next visit
 //   startup-watch.js  failures nothing else reports
 //   pad.js, view.js   the drawing and the result panel
 //   recognition.js    when and what to recognise
@@ -17,8 +18,10 @@
 // answers its requests from the saved copy. On a first visit it starts once the downloads are
 // saved and the service worker installed has taken control, so that its requests are answered
 // from the checked copy too, not downloaded a second time; and Chromium keeps the compiled
-// WebAssembly beside that copy, which spares later visits compiling it again.
+// WebAssembly beside that copy, which spares later visits compiling it again; and the page
+// keeps the Python bytecode of a start for the next one, which spares compiling Python.
 
+import { keepBytecode, keptBytecode } from "./bytecode.js";
 import { Controls } from "./controls.js";
 import { downloadInWorker } from "./downloads.js";
 import { errorText } from "./error-text.js";
@@ -49,6 +52,7 @@ async function start() {
   let release; // first visit: given the service worker's installation, once the files are saved
   const python = PythonWorker.start(firstVisit ? new Promise((resolve) => (release = resolve)) : undefined);
   python.catch(() => {}); // awaited below, after the downloads
+  const bytecode = keptBytecode();
   let site;
   try {
     site = await fetchSiteJson();
@@ -80,7 +84,7 @@ async function start() {
     fail(error.message);
     return;
   }
-  const loaded = await worker.loadModel(files.get(model.path), model.sha256);
+  const loaded = await worker.loadModel(files.get(model.path), model.sha256, await bytecode);
   if (loaded.state !== "ready") {
     fail(loaded.message);
     return;
@@ -93,6 +97,7 @@ async function start() {
   original.start(worker);
   recognition.start(worker);
   showModelFacts(document.getElementById("model-facts"), model);
+  keepBytecode(worker, loaded.bytecodeRestored);
   if (!firstVisit) registerServiceWorker(); // an update, if there is one
 }
 

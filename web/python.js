@@ -11,8 +11,8 @@ import { errorText } from "./error-text.js";
 
 export class PythonWorker {
   /**
-   * Start the worker. Resolves once Pyodide, NumPy, Pillow and main.py have loaded; rejects
-   * with an Error that says why when they could not.
+   * Start the worker. Resolves once Pyodide runs worker.py with NumPy and Pillow installed
+   * (loadModel imports them); rejects with an Error that says why when it could not.
    * @param {Promise<void>} [after] the worker is created once this resolves (PyScript loads
    *   meanwhile): a worker's requests go through the service worker that controls the page
    *   when the worker is created, or through none.
@@ -50,13 +50,23 @@ export class PythonWorker {
   }
 
   /**
-   * Load the network.
+   * Import the recognizer (NumPy, Pillow, main.py) and load the network.
    * @param {Uint8Array} bytes the model file.
    * @param {string} sha256 the hex digest site.json records for it.
-   * @returns {Promise<{state: "ready"} | {state: "error", message: string}>}
+   * @param {Uint8Array|null} bytecode the zip an earlier start's bytecode() gave, or null.
+   * @returns {Promise<{state: "ready", bytecodeRestored: number} | {state: "error", message:
+   *   string}>} bytecodeRestored: how many modules came from that zip instead of compiling.
    */
-  loadModel(bytes, sha256) {
-    return this.worker.sync.load_model(bytes, sha256);
+  loadModel(bytes, sha256, bytecode) {
+    return this.worker.sync.load_model(bytes, sha256, bytecode);
+  }
+
+  /**
+   * The bytecode this start compiled, for the next start's loadModel (see worker.py).
+   * @returns {Promise<Uint8Array>} a zip of hash-checked .pyc files.
+   */
+  bytecode() {
+    return this.worker.sync.bytecode();
   }
 
   /**

@@ -70,7 +70,10 @@ async function storeMissing() {
   );
 }
 
-/** Delete what no file of this build needs (and the caches of earlier worker versions). */
+/**
+ * Delete what no file of this build needs, and the other caches: those of earlier worker
+ * versions, and the Python bytecode kept by bytecode.js, which the new build compiles afresh.
+ */
 async function deleteOthers() {
   for (const name of await caches.keys()) {
     if (name.startsWith("digit-recognizer-") && name !== CACHE) await caches.delete(name);

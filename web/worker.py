@@ -7,27 +7,43 @@ nothing here touches ``window`` or ``document``. Arguments arrive as JS values (
 arrays become bytes here); the answers are plain dicts, which PyScript hands to the page as
 JS objects (see ``main.py``).
 
-An error while importing ``main`` (or what it imports) is not raised: PyScript would lose it
-on its way to the page. ``load_model`` answers with it instead, with its type and text.
+``load_model`` comes first: it puts back the bytecode the page kept from an earlier visit
+(``bytecode.py``), imports ``main`` (NumPy, Pillow and the recognizer) and loads the network;
+its answer says how many modules' bytecode it put back. When none, ``bytecode`` later hands
+the page what this start compiled, to keep for the next. An error while importing ``main``
+is not raised: PyScript would lose it on its way to the page; ``load_model`` answers with it,
+with its type and text.
 """
 
+import sys
+
+import bytecode
 from pyscript import sync
 
-try:
-    from main import Worker
-except Exception as error:  # reported to the page by load_model
-    failure = {
-        "state": "error",
-        "message": f"The recognizer failed to start: {type(error).__name__}: {error}",
-    }
-    sync.load_model = lambda data, sha256: failure
-else:
+worker = None  # main.Worker, once load_model has imported main
+
+
+def load_model(data, sha256: str, kept_bytecode) -> dict:
+    """The model file's bytes, its recorded sha256 and the kept bytecode zip (or None) ->
+    main.Worker.load_model's answer, with ``bytecodeRestored``: the modules put back."""
+    global worker
+    restored = bytecode.unpack(kept_bytecode.to_bytes()) if kept_bytecode else 0
+    bytecode.write_while_importing()
+    try:
+        from main import Worker
+    except Exception as error:
+        message = f"The recognizer failed to start: {type(error).__name__}: {error}"
+        return {"state": "error", "message": message}
     worker = Worker()
-    sync.load_model = lambda data, sha256: worker.load_model(data.to_bytes(), sha256)
-    sync.recognize_number_pixels = lambda rgba, width, height, strokes, brush_px: (
-        worker.recognize_number_pixels(rgba.to_bytes(), width, height, strokes.to_py(), brush_px)
-    )
-    sync.recognize_image = lambda data: worker.recognize_image(data.to_bytes())
-    sync.look_inside = lambda image: worker.look_inside(image.to_bytes())
-    sync.load_seed = lambda data, sha256: worker.load_seed(data.to_bytes(), sha256)
-    sync.recognize_with_seed = lambda image: worker.recognize_with_seed(image.to_bytes())
+    return {**worker.load_model(data.to_bytes(), sha256), "bytecodeRestored": restored}
+
+
+sync.load_model = load_model
+sync.bytecode = lambda: bytecode.pack(list(sys.modules.values()))
+sync.recognize_number_pixels = lambda rgba, width, height, strokes, brush_px: (
+    worker.recognize_number_pixels(rgba.to_bytes(), width, height, strokes.to_py(), brush_px)
+)
+sync.recognize_image = lambda data: worker.recognize_image(data.to_bytes())
+sync.look_inside = lambda image: worker.look_inside(image.to_bytes())
+sync.load_seed = lambda data, sha256: worker.load_seed(data.to_bytes(), sha256)
+sync.recognize_with_seed = lambda image: worker.recognize_with_seed(image.to_bytes())

@@ -1,0 +1,44 @@
+// The Python bytecode kept between visits (worker.py, bytecode.py): a start that found none
+// asks the Python worker, once the page is ready, for what it compiled and keeps it in Cache
+// Storage; the next start hands it back, and Python skips compiling NumPy, Pillow and the
+// recognizer again. Only a speed-up: when Cache Storage is missing or refuses, every start
+// compiles, as it would anyway.
+//
+// <html data-bytecode> says what happened: "kept" (saved by this visit) or "used" (this
+// start's modules came from an earlier visit's).
+
+import { errorText } from "./error-text.js";
+
+const CACHE = "digit-recognizer-bytecode"; // sw.js deletes it with each new build's activation
+const KEY = new URL("./python-bytecode.zip", import.meta.url).href;
+
+/** The kept bytecode zip, or null when there is none (or no Cache Storage). Never rejects. */
+export async function keptBytecode() {
+  try {
+    const response = await (await caches.open(CACHE)).match(KEY);
+    return response ? new Uint8Array(await response.arrayBuffer()) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * After a start: keep what the worker compiled, unless this start used a kept copy.
+ * @param {import("./python.js").PythonWorker} worker the started worker.
+ * @param {number} restored loadModel's bytecodeRestored.
+ * @returns {Promise<void>} never rejects.
+ */
+export async function keepBytecode(worker, restored) {
+  const root = document.documentElement;
+  if (restored > 0) {
+    root.dataset.bytecode = "used";
+    return;
+  }
+  try {
+    const zip = await worker.bytecode();
+    await (await caches.open(CACHE)).put(KEY, new Response(zip, { headers: { "Content-Type": "application/zip" } }));
+    root.dataset.bytecode = "kept";
+  } catch (error) {
+    console.warn("Python's bytecode was not kept for the next visit:", errorText(error));
+  }
+}

@@ -1,0 +1,95 @@
+"""Bytecode kept between visits, so that a later start does not compile the same sources.
+
+Pyodide's NumPy and Pillow wheels and the page's own modules hold Python source only, and
+Pyodide's file system lives in memory, so every start compiled them all again: about half
+of what importing ``main`` takes. On a start with nothing kept, :func:`write_while_importing`
+lets Python write the ``.pyc`` file of each module it compiles, and :func:`pack` gathers
+those into one zip, which the page keeps (``bytecode.js``); on a later start :func:`unpack`
+puts them back before anything is imported.
+
+The packed files are hash-checked ``.pyc`` files (PEP 552): each holds a hash of its source,
+and Python uses one only while the source is byte for byte the one it was compiled from
+(and the Python version the one that wrote it); otherwise it compiles the source as usual.
+A kept zip that no longer fits (a new NumPy, a changed module) costs time, never
+correctness.
+"""
+
+import importlib.util
+import io
+import os
+import sys
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+from types import ModuleType
+
+__all__ = ["pack", "unpack", "write_while_importing"]
+
+HEADER_BYTES = 16  # magic, flags, then a timestamp and size or a source hash (PEP 552)
+CHECKED_HASH_FLAGS = (0b11).to_bytes(4, "little")  # hash-based, check the source
+
+
+def write_while_importing() -> None:
+    """Let the imports from now on write the ``.pyc`` file of each module they compile
+    (Pyodide starts Python with ``PYTHONDONTWRITEBYTECODE``)."""
+    sys.dont_write_bytecode = False
+
+
+def pack(modules: Iterable[ModuleType]) -> bytes:
+    """A zip of hash-checked ``.pyc`` files, one for each of ``modules`` whose ``.pyc`` was
+    written from its present source; entries are named by the ``.pyc`` file's absolute
+    path. Modules without one (built in, extensions, read from a zip) are left out."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for module in modules:
+            entry = _checked_pyc(getattr(module, "__spec__", None))
+            if entry is not None:
+                archive.writestr(*entry)
+    return buffer.getvalue()
+
+
+def _checked_pyc(spec) -> tuple[str, bytes] | None:
+    """(path, bytes) of the hash-checked ``.pyc`` file of a module's spec, or None."""
+    source, cached = getattr(spec, "origin", None), getattr(spec, "cached", None)
+    if not (isinstance(source, str) and isinstance(cached, str) and source.endswith(".py")):
+        return None
+    try:
+        pyc, code, stat = Path(cached).read_bytes(), Path(source).read_bytes(), os.stat(source)
+    except OSError:  # never written (or not a file: a module read from a zip)
+        return None
+    magic, flags, validation = pyc[:4], int.from_bytes(pyc[4:8], "little"), pyc[8:HEADER_BYTES]
+    if len(pyc) <= HEADER_BYTES or magic != importlib.util.MAGIC_NUMBER:
+        return None
+    source_hash = importlib.util.source_hash(code)
+    if flags & 1:  # hash-based already: it must be this source's
+        current = validation == source_hash
+    else:  # timestamp-based: written from a source of this modification time and size
+        current = validation == b"".join(
+            (value & 0xFFFFFFFF).to_bytes(4, "little") for value in (int(stat.st_mtime), len(code))
+        )
+    if not current:
+        return None
+    return cached, magic + CHECKED_HASH_FLAGS + source_hash + pyc[HEADER_BYTES:]
+
+
+def unpack(data: bytes) -> int:
+    """Write a :func:`pack` zip's ``.pyc`` files where Python looks for them; returns how
+    many. Entries that are not this Python's ``.pyc`` file of a source present here are
+    skipped, and a damaged zip ends the writing quietly (it is only a speed-up)."""
+    suffix = f".{sys.implementation.cache_tag}.pyc"
+    written = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for name in archive.namelist():
+                path = Path(name)
+                in_cache = path.is_absolute() and path.parent.name == "__pycache__"
+                if not (in_cache and name.endswith(suffix)):
+                    continue
+                if not Path(importlib.util.source_from_cache(name)).is_file():
+                    continue
+                path.parent.mkdir(exist_ok=True)
+                path.write_bytes(archive.read(name))
+                written += 1
+    except (zipfile.BadZipFile, OSError, ValueError):
+        pass
+    return written
