@@ -28,7 +28,7 @@ Steps:
 4. Several members' shares of the shipped network are merged into one the same way.
 5. Evaluate -- export the weights, load them back with the page's NumPy forward pass
    (``recognizer.network``) and measure accuracy and calibration on the 10,000 MNIST test
-   digits; draw the reliability diagram (``docs/reliability.png``).
+   digits; draw the reliability diagram (``docs/reliability.png`` for the shipped build).
 6. Export -- ``<out>/<preset>.npz`` (model file, calibration in its meta),
    ``<out>/<preset>.folds.npz`` (the out-of-fold predictions the calibration was fitted on;
    ``python -m training.writer_folds --refit`` fits it again) and
@@ -53,7 +53,8 @@ SEED = 20240607
 FOLDS = 5  # writer folds of the default preset
 QUICK_TRAIN, QUICK_TEST, QUICK_PEN = 2000, 1000, 600  # subset sizes of --quick
 QUICK_FOLDS = 2
-RELIABILITY_PNG = Path("docs") / "reliability.png"
+OUT = Path("weights")
+RELIABILITY_PNG = Path("docs") / "reliability.png"  # the shipped build's (into OUT)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -79,14 +80,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--pen-file", type=Path, help="pendigits-orig.tra (default: $PENDIGITS_FILE)"
     )
-    parser.add_argument(
-        "--out", type=Path, default=Path("weights"), help="output folder (default: weights/)"
-    )
+    parser.add_argument("--out", type=Path, default=OUT, help=f"output folder (default: {OUT}/)")
     parser.add_argument(
         "--diagram",
         type=Path,
-        default=RELIABILITY_PNG,
-        help=f"reliability diagram PNG (default {RELIABILITY_PNG})",
+        help=f"reliability diagram PNG (default: {RELIABILITY_PNG} when the output folder is "
+        f"{OUT}/, else reliability.png in the output folder)",
     )
     parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")
     parser.add_argument(
@@ -106,7 +105,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         help=f"smoke run: {QUICK_TRAIN} MNIST, {QUICK_PEN} pen and {QUICK_TEST} test images, "
         f"{QUICK_FOLDS} folds, 1 epoch",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.diagram is None:  # a run elsewhere (a smoke run) leaves the committed one alone
+        shipped = args.out.resolve() == OUT.resolve()
+        args.diagram = RELIABILITY_PNG if shipped else args.out / "reliability.png"
+    return args
 
 
 def main(argv=None) -> dict:

@@ -22,7 +22,8 @@ TIMEOUT_S = 900
 
 class QuickBuilds:
     """One quick build per preset into ``folder / preset``, each also writing its
-    reliability diagram there (``reliability.png``)."""
+    reliability diagram there (``reliability.png``, the default for an output folder other
+    than weights/)."""
 
     def __init__(self, folder: Path, mnist_dir: Path, pendigits_file: Path):
         self.runs: dict[str, subprocess.Popen] = {}
@@ -32,7 +33,7 @@ class QuickBuilds:
             command = [
                 *(sys.executable, str(REPO_ROOT / "build_weights.py"), "--preset", preset),
                 *("--quick", "--out", str(out), "--data-dir", str(mnist_dir)),
-                *("--pen-file", str(pendigits_file), "--diagram", str(out / "reliability.png")),
+                *("--pen-file", str(pendigits_file)),
                 *MEMBERS.get(preset, ()),
             ]
             with (out / "stdout").open("w") as stdout, (out / "stderr").open("w") as stderr:

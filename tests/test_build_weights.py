@@ -4,6 +4,7 @@ import hashlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from quick_builds import PRESETS
 
 pytest.importorskip("tensorflow")
 
+import build_weights
 from recognizer.decision import Calibration
 from recognizer.input_spec import to_network_input
 from recognizer.network import load_network
@@ -44,6 +46,15 @@ def test_help_documents_the_options():
         "--members",
     ):
         assert option in text
+
+
+def test_only_the_shipped_build_draws_the_committed_diagram(tmp_path):
+    assert build_weights.parse_args([]).diagram == build_weights.RELIABILITY_PNG
+    assert build_weights.parse_args(["--out", "weights/"]).diagram == build_weights.RELIABILITY_PNG
+    smoke = build_weights.parse_args(["--quick", "--out", str(tmp_path)])
+    assert smoke.diagram == tmp_path / "reliability.png"
+    chosen = build_weights.parse_args(["--out", str(tmp_path), "--diagram", "x.png"])
+    assert chosen.diagram == Path("x.png")
 
 
 @pytest.mark.parametrize("preset", PRESETS)
