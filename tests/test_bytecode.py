@@ -65,7 +65,11 @@ def test_pack_holds_a_hash_checked_pyc_per_module_it_wrote(package):
 def test_unpacked_bytecode_is_what_the_next_import_runs(package):
     data = written_zip()
     shutil.rmtree(package / "__pycache__")
-    assert bytecode.unpack(data) == 2
+    restored = bytecode.unpack(data)
+    assert sorted(restored) == sorted(
+        importlib.util.cache_from_source(str(package / name))
+        for name in ("__init__.py", "answer.py")
+    )
     # Proof that the .pyc is run, not the source compiled again: a .pyc of other code, under
     # the hash of this source, is what the import runs.
     other = compile("def answer():\n    return 2\n", str(package / "answer.py"), "exec")
@@ -77,12 +81,23 @@ def test_unpacked_bytecode_is_what_the_next_import_runs(package):
     assert fresh_import(f"{PACKAGE}.answer").answer() == 2
 
 
-def test_a_changed_source_is_compiled_again(package):
+def test_a_changed_source_is_compiled_again_and_counted(package):
     data = written_zip()
     shutil.rmtree(package / "__pycache__")
     (package / "answer.py").write_text("def answer():\n    return 3\n")
-    bytecode.unpack(data)
-    assert fresh_import(f"{PACKAGE}.answer").answer() == 3
+    restored = bytecode.unpack(data)
+    module = fresh_import(f"{PACKAGE}.answer")
+    assert module.answer() == 3
+    assert bytecode.compiled([sys.modules[PACKAGE], module], restored) == 1  # answer only
+
+
+def test_a_start_that_restored_everything_compiled_nothing(package):
+    data = written_zip()
+    shutil.rmtree(package / "__pycache__")
+    restored = bytecode.unpack(data)
+    module = fresh_import(f"{PACKAGE}.answer")
+    assert bytecode.compiled([sys.modules[PACKAGE], module, sys], restored) == 0
+    assert bytecode.compiled([sys.modules[PACKAGE], module], {}) == 2  # a first start
 
 
 def test_modules_read_from_a_zip_are_not_packed(package):
@@ -111,11 +126,11 @@ def test_unpack_writes_only_this_pythons_pyc_of_a_present_source(package, tmp_pa
         archive.writestr(str(package / "answer.pyc"), b"not in __pycache__")
         archive.writestr(good.replace(sys.implementation.cache_tag, "cpython-27"), b"other")
         archive.writestr(importlib.util.cache_from_source(str(package / "gone.py")), b"no source")
-    assert bytecode.unpack(buffer.getvalue()) == 1
+    assert list(bytecode.unpack(buffer.getvalue())) == [good]
     assert sorted(p.name for p in (package / "__pycache__").iterdir()) == [good.rsplit("/", 1)[1]]
 
 
 @pytest.mark.parametrize("data", [b"", b"PK\x03\x04 not a zip", b"\x00" * 64])
 def test_a_damaged_zip_writes_nothing_and_raises_nothing(package, data):
-    assert bytecode.unpack(data) == 0
+    assert bytecode.unpack(data) == {}
     assert not (package / "__pycache__").exists()

@@ -97,7 +97,7 @@ async function start() {
   original.start(worker);
   recognition.start(worker);
   showModelFacts(document.getElementById("model-facts"), model);
-  keepBytecode(worker, loaded.bytecodeRestored);
+  keepBytecode(worker, loaded);
   if (!firstVisit) registerServiceWorker(); // an update, if there is one
 }
 

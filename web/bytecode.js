@@ -1,15 +1,16 @@
-// The Python bytecode kept between visits (worker.py, bytecode.py): a start that found none
-// asks the Python worker, once the page is ready, for what it compiled and keeps it in Cache
-// Storage; the next start hands it back, and Python skips compiling NumPy, Pillow and the
-// recognizer again. Only a speed-up: when Cache Storage is missing or refuses, every start
-// compiles, as it would anyway.
+// The Python bytecode kept between visits (worker.py, bytecode.py): a start that still had
+// to compile modules (a first visit, a new build's) asks the Python worker, once the page is
+// ready, for every current .pyc file and keeps them in Cache Storage; the next start hands
+// them back, and Python skips compiling NumPy, Pillow and the recognizer again. Only a
+// speed-up: when Cache Storage is missing or refuses, every start compiles, as it would
+// anyway.
 //
 // <html data-bytecode> says what happened: "kept" (saved by this visit) or "used" (this
-// start's modules came from an earlier visit's).
+// start compiled nothing: every module came from an earlier visit's copy).
 
 import { errorText } from "./error-text.js";
 
-const CACHE = "digit-recognizer-bytecode"; // sw.js deletes it with each new build's activation
+const CACHE = "digit-recognizer-bytecode"; // sw.js leaves it: a start replaces what no longer fits
 const KEY = new URL("./python-bytecode.zip", import.meta.url).href;
 
 /** The kept bytecode zip, or null when there is none (or no Cache Storage). Never rejects. */
@@ -23,15 +24,15 @@ export async function keptBytecode() {
 }
 
 /**
- * After a start: keep what the worker compiled, unless this start used a kept copy.
+ * After a start: keep what the worker compiled, when it had to compile anything.
  * @param {import("./python.js").PythonWorker} worker the started worker.
- * @param {number} restored loadModel's bytecodeRestored.
+ * @param {{bytecodeRestored: number, bytecodeCompiled: number}} loaded loadModel's answer.
  * @returns {Promise<void>} never rejects.
  */
-export async function keepBytecode(worker, restored) {
+export async function keepBytecode(worker, { bytecodeRestored, bytecodeCompiled }) {
   const root = document.documentElement;
-  if (restored > 0) {
-    root.dataset.bytecode = "used";
+  if (bytecodeCompiled === 0) {
+    if (bytecodeRestored > 0) root.dataset.bytecode = "used";
     return;
   }
   try {

@@ -2,10 +2,11 @@
 
 Pyodide's NumPy and Pillow wheels and the page's own modules hold Python source only, and
 Pyodide's file system lives in memory, so every start compiled them all again: about half
-of what importing ``main`` takes. On a start with nothing kept, :func:`write_while_importing`
-lets Python write the ``.pyc`` file of each module it compiles, and :func:`pack` gathers
-those into one zip, which the page keeps (``bytecode.js``); on a later start :func:`unpack`
-puts them back before anything is imported.
+of what importing ``main`` takes. A start first puts back what an earlier one kept
+(:func:`unpack`), then imports with :func:`write_while_importing` on, so that Python writes
+the ``.pyc`` file of each module it still has to compile. When there were some
+(:func:`compiled`: a first visit, a new build's modules), :func:`pack` gathers every current
+``.pyc`` file into one zip, which the page keeps (``bytecode.js``) for the next start.
 
 The packed files are hash-checked ``.pyc`` files (PEP 552): each holds a hash of its source,
 and Python uses one only while the source is byte for byte the one it was compiled from
@@ -19,11 +20,11 @@ import io
 import os
 import sys
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["pack", "unpack", "write_while_importing"]
+__all__ = ["compiled", "pack", "unpack", "write_while_importing"]
 
 HEADER_BYTES = 16  # magic, flags, then a timestamp and size or a source hash (PEP 552)
 CHECKED_HASH_FLAGS = (0b11).to_bytes(4, "little")  # hash-based, check the source
@@ -72,12 +73,13 @@ def _checked_pyc(spec) -> tuple[str, bytes] | None:
     return cached, magic + CHECKED_HASH_FLAGS + source_hash + pyc[HEADER_BYTES:]
 
 
-def unpack(data: bytes) -> int:
-    """Write a :func:`pack` zip's ``.pyc`` files where Python looks for them; returns how
-    many. Entries that are not this Python's ``.pyc`` file of a source present here are
-    skipped, and a damaged zip ends the writing quietly (it is only a speed-up)."""
+def unpack(data: bytes) -> dict[str, bytes]:
+    """Write a :func:`pack` zip's ``.pyc`` files where Python looks for them; returns each
+    written file's path and the source hash it holds. Entries that are not this Python's
+    ``.pyc`` file of a source present here are skipped, and a damaged zip ends the writing
+    quietly (it is only a speed-up)."""
     suffix = f".{sys.implementation.cache_tag}.pyc"
-    written = 0
+    written = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for name in archive.namelist():
@@ -87,9 +89,18 @@ def unpack(data: bytes) -> int:
                     continue
                 if not Path(importlib.util.source_from_cache(name)).is_file():
                     continue
+                pyc = archive.read(name)
                 path.parent.mkdir(exist_ok=True)
-                path.write_bytes(archive.read(name))
-                written += 1
+                path.write_bytes(pyc)
+                written[name] = pyc[8:HEADER_BYTES]
     except (zipfile.BadZipFile, OSError, ValueError):
         pass
     return written
+
+
+def compiled(modules: Iterable[ModuleType], restored: Mapping[str, bytes]) -> int:
+    """How many of ``modules`` this start compiled from source: those whose ``.pyc`` file
+    (written while importing) is not one :func:`unpack` put back (``restored``), or was
+    written again because its source had changed. Zero means a kept zip still fits."""
+    entries = (_checked_pyc(getattr(module, "__spec__", None)) for module in modules)
+    return sum(restored.get(path) != pyc[8:HEADER_BYTES] for path, pyc in filter(None, entries))

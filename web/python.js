@@ -54,8 +54,9 @@ export class PythonWorker {
    * @param {Uint8Array} bytes the model file.
    * @param {string} sha256 the hex digest site.json records for it.
    * @param {Uint8Array|null} bytecode the zip an earlier start's bytecode() gave, or null.
-   * @returns {Promise<{state: "ready", bytecodeRestored: number} | {state: "error", message:
-   *   string}>} bytecodeRestored: how many modules came from that zip instead of compiling.
+   * @returns {Promise<{state: "ready", bytecodeRestored: number, bytecodeCompiled: number} |
+   *   {state: "error", message: string}>} how many modules came from that zip, and how many
+   *   were compiled from source all the same (a first visit, a new build's modules).
    */
   loadModel(bytes, sha256, bytecode) {
     return this.worker.sync.load_model(bytes, sha256, bytecode);

@@ -17,6 +17,7 @@
 const FILES = "__FILES__";
 const ON_DEMAND = "__ON_DEMAND__";
 const CACHE = "digit-recognizer-files"; // offline.js clears every cache named digit-recognizer-*
+const BYTECODE = "digit-recognizer-bytecode"; // bytecode.js's
 
 /** The sha256 of this build's bytes of a file. */
 const hashOf = (path) => FILES[path] ?? ON_DEMAND[path];
@@ -71,12 +72,12 @@ async function storeMissing() {
 }
 
 /**
- * Delete what no file of this build needs, and the other caches: those of earlier worker
- * versions, and the Python bytecode kept by bytecode.js, which the new build compiles afresh.
+ * Delete what no file of this build needs, and the caches of earlier worker versions (not
+ * the Python bytecode that bytecode.js keeps: a start replaces it when it no longer fits).
  */
 async function deleteOthers() {
   for (const name of await caches.keys()) {
-    if (name.startsWith("digit-recognizer-") && name !== CACHE) await caches.delete(name);
+    if (name.startsWith("digit-recognizer-") && ![CACHE, BYTECODE].includes(name)) await caches.delete(name);
   }
   const cache = await caches.open(CACHE);
   const needed = new Set([...Object.keys(FILES), ...Object.keys(ON_DEMAND)].map(keyOf));

@@ -9,8 +9,9 @@ JS objects (see ``main.py``).
 
 ``load_model`` comes first: it puts back the bytecode the page kept from an earlier visit
 (``bytecode.py``), imports ``main`` (NumPy, Pillow and the recognizer) and loads the network;
-its answer says how many modules' bytecode it put back. When none, ``bytecode`` later hands
-the page what this start compiled, to keep for the next. An error while importing ``main``
+its answer says how many modules it put back and how many it still compiled. When it
+compiled some, ``bytecode`` later hands the page every current ``.pyc`` file, to keep for
+the next start. An error while importing ``main``
 is not raised: PyScript would lose it on its way to the page; ``load_model`` answers with it,
 with its type and text.
 """
@@ -25,9 +26,10 @@ worker = None  # main.Worker, once load_model has imported main
 
 def load_model(data, sha256: str, kept_bytecode) -> dict:
     """The model file's bytes, its recorded sha256 and the kept bytecode zip (or None) ->
-    main.Worker.load_model's answer, with ``bytecodeRestored``: the modules put back."""
+    main.Worker.load_model's answer, with ``bytecodeRestored`` (modules put back from the
+    zip) and ``bytecodeCompiled`` (modules compiled from source all the same)."""
     global worker
-    restored = bytecode.unpack(kept_bytecode.to_bytes()) if kept_bytecode else 0
+    restored = bytecode.unpack(kept_bytecode.to_bytes()) if kept_bytecode else {}
     bytecode.write_while_importing()
     try:
         from main import Worker
@@ -35,7 +37,11 @@ def load_model(data, sha256: str, kept_bytecode) -> dict:
         message = f"The recognizer failed to start: {type(error).__name__}: {error}"
         return {"state": "error", "message": message}
     worker = Worker()
-    return {**worker.load_model(data.to_bytes(), sha256), "bytecodeRestored": restored}
+    return {
+        **worker.load_model(data.to_bytes(), sha256),
+        "bytecodeRestored": len(restored),
+        "bytecodeCompiled": bytecode.compiled(list(sys.modules.values()), restored),
+    }
 
 
 sync.load_model = load_model
