@@ -38,6 +38,7 @@ SW_CACHE_FILLED = """async () => {
 
 STARTUP_ENDED = "document.documentElement.dataset.appState !== 'loading'"
 BYTECODE_KEPT = "document.documentElement.dataset.bytecode === 'kept'"
+BYTECODE_SETTLED = "document.documentElement.dataset.bytecode !== undefined"
 # The kept bytecode zip, base64.
 KEPT_BYTECODE = """async () => {
   const cache = await caches.open("digit-recognizer-bytecode");
@@ -126,6 +127,7 @@ def test_works_offline_after_the_first_visit(new_page, site_url, built_site):
     page.context.set_offline(True)
     wait_ready(page, site_url)  # reload with the network off
     assert page.evaluate("navigator.serviceWorker.controller !== null")
+    page.wait_for_function(BYTECODE_SETTLED)
     assert page.evaluate("document.documentElement.dataset.bytecode") == "used"
     draw(page, SEVEN)
     result = settled_result(page)

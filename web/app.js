@@ -97,7 +97,7 @@ async function start() {
   original.start(worker);
   recognition.start(worker);
   showModelFacts(document.getElementById("model-facts"), model);
-  keepBytecode(worker, loaded);
+  keepBytecode(worker);
   if (!firstVisit) registerServiceWorker(); // an update, if there is one
 }
 

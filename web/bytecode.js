@@ -1,9 +1,9 @@
-// The Python bytecode kept between visits (worker.py, bytecode.py): a start that still had
-// to compile modules (a first visit, a new build's) asks the Python worker, once the page is
-// ready, for every current .pyc file and keeps them in Cache Storage; the next start hands
-// them back, and Python skips compiling NumPy, Pillow and the recognizer again. Only a
-// speed-up: when Cache Storage is missing or refuses, every start compiles, as it would
-// anyway.
+// The Python bytecode kept between visits (worker.py, bytecode.py): once the page is ready it
+// asks the Python worker for its bytecode, which answers with every current .pyc file when
+// the start still had to compile modules (a first visit, a new build's), and the page keeps
+// them in Cache Storage; the next start hands them back, and Python skips compiling NumPy,
+// Pillow and the recognizer again. Only a speed-up: when Cache Storage is missing or
+// refuses, every start compiles, as it would anyway.
 //
 // <html data-bytecode> says what happened: "kept" (saved by this visit) or "used" (this
 // start compiled nothing: every module came from an earlier visit's copy).
@@ -26,17 +26,16 @@ export async function keptBytecode() {
 /**
  * After a start: keep what the worker compiled, when it had to compile anything.
  * @param {import("./python.js").PythonWorker} worker the started worker.
- * @param {{bytecodeRestored: number, bytecodeCompiled: number}} loaded loadModel's answer.
  * @returns {Promise<void>} never rejects.
  */
-export async function keepBytecode(worker, { bytecodeRestored, bytecodeCompiled }) {
+export async function keepBytecode(worker) {
   const root = document.documentElement;
-  if (bytecodeCompiled === 0) {
-    if (bytecodeRestored > 0) root.dataset.bytecode = "used";
-    return;
-  }
   try {
     const zip = await worker.bytecode();
+    if (!zip) {
+      root.dataset.bytecode = "used";
+      return;
+    }
     await (await caches.open(CACHE)).put(KEY, new Response(zip, { headers: { "Content-Type": "application/zip" } }));
     root.dataset.bytecode = "kept";
   } catch (error) {

@@ -54,17 +54,16 @@ export class PythonWorker {
    * @param {Uint8Array} bytes the model file.
    * @param {string} sha256 the hex digest site.json records for it.
    * @param {Uint8Array|null} bytecode the zip an earlier start's bytecode() gave, or null.
-   * @returns {Promise<{state: "ready", bytecodeRestored: number, bytecodeCompiled: number} |
-   *   {state: "error", message: string}>} how many modules came from that zip, and how many
-   *   were compiled from source all the same (a first visit, a new build's modules).
+   * @returns {Promise<{state: "ready"} | {state: "error", message: string}>}
    */
   loadModel(bytes, sha256, bytecode) {
     return this.worker.sync.load_model(bytes, sha256, bytecode);
   }
 
   /**
-   * The bytecode this start compiled, for the next start's loadModel (see worker.py).
-   * @returns {Promise<Uint8Array>} a zip of hash-checked .pyc files.
+   * The bytecode for the next start's loadModel (see worker.py).
+   * @returns {Promise<Uint8Array|undefined>} a zip of hash-checked .pyc files; nothing when
+   *   this start compiled no module (the kept zip still fits).
    */
   bytecode() {
     return this.worker.sync.bytecode();

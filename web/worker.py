@@ -9,9 +9,9 @@ JS objects (see ``main.py``).
 
 ``load_model`` comes first: it puts back the bytecode the page kept from an earlier visit
 (``bytecode.py``), imports ``main`` (NumPy, Pillow and the recognizer) and loads the network;
-its answer says how many modules it put back and how many it still compiled. When it
-compiled some, ``bytecode`` later hands the page every current ``.pyc`` file, to keep for
-the next start. An error while importing ``main``
+then, once the page is ready, ``bytecode`` hands it every current ``.pyc`` file when this
+start still compiled any module (a first visit, a new build's modules), to keep for the
+next start. An error while importing ``main``
 is not raised: PyScript would lose it on its way to the page; ``load_model`` answers with it,
 with its type and text.
 """
@@ -22,13 +22,13 @@ import bytecode
 from pyscript import sync
 
 worker = None  # main.Worker, once load_model has imported main
+restored = {}  # what load_model put back: .pyc path -> source hash (bytecode.unpack)
 
 
 def load_model(data, sha256: str, kept_bytecode) -> dict:
     """The model file's bytes, its recorded sha256 and the kept bytecode zip (or None) ->
-    main.Worker.load_model's answer, with ``bytecodeRestored`` (modules put back from the
-    zip) and ``bytecodeCompiled`` (modules compiled from source all the same)."""
-    global worker
+    main.Worker.load_model's answer."""
+    global worker, restored
     restored = bytecode.unpack(kept_bytecode.to_bytes()) if kept_bytecode else {}
     bytecode.write_while_importing()
     try:
@@ -37,15 +37,17 @@ def load_model(data, sha256: str, kept_bytecode) -> dict:
         message = f"The recognizer failed to start: {type(error).__name__}: {error}"
         return {"state": "error", "message": message}
     worker = Worker()
-    return {
-        **worker.load_model(data.to_bytes(), sha256),
-        "bytecodeRestored": len(restored),
-        "bytecodeCompiled": bytecode.compiled(list(sys.modules.values()), restored),
-    }
+    return worker.load_model(data.to_bytes(), sha256)
+
+
+def fresh_bytecode() -> bytes | None:
+    """A zip of every current .pyc file when this start compiled any module, else None."""
+    modules = list(sys.modules.values())
+    return bytecode.pack(modules) if bytecode.compiled(modules, restored) else None
 
 
 sync.load_model = load_model
-sync.bytecode = lambda: bytecode.pack(list(sys.modules.values()))
+sync.bytecode = fresh_bytecode
 sync.recognize_number_pixels = lambda rgba, width, height, strokes, brush_px: (
     worker.recognize_number_pixels(rgba.to_bytes(), width, height, strokes.to_py(), brush_px)
 )
