@@ -77,6 +77,9 @@ def test_a_two_step_deploy_keeps_returning_visitors_working(browser, releases, t
         assert page.evaluate("document.documentElement.dataset.appState") == "ready", (
             page.inner_text("#banner-text")
         )
+        # The start's last work, as a visitor stays that long: the Python worker hands over
+        # its bytecode (bytecode.js), and only then ends with the page.
+        page.wait_for_function("document.documentElement.dataset.bytecode !== undefined")
         model = page.evaluate(SERVED_MODEL_SHA256)
         update = page.evaluate(SETTLE_UPDATE)
         page.close()  # a waiting worker takes over once no page uses the old one
