@@ -11,7 +11,7 @@
 import { errorText } from "./error-text.js";
 
 const CACHE = "digit-recognizer-bytecode"; // sw.js leaves it: a start replaces what no longer fits
-const KEY = new URL("./python-bytecode.zip", import.meta.url).href;
+const KEY = new URL("./python-bytecode.zip", import.meta.url).href; // a cache key, not a served file
 
 /** The kept bytecode zip, or null when there is none (or no Cache Storage). Never rejects. */
 export async function keptBytecode() {
