@@ -46,7 +46,7 @@ def written_zip() -> bytes:
     (with the sys module, which is built in and has no .pyc)."""
     bytecode.write_while_importing()
     module = fresh_import(f"{PACKAGE}.answer")
-    return bytecode.pack([sys.modules[PACKAGE], module, sys])
+    return bytecode.pack(bytecode.current([sys.modules[PACKAGE], module, sys]))
 
 
 def test_pack_holds_a_hash_checked_pyc_per_module_it_wrote(package):
@@ -88,7 +88,9 @@ def test_a_changed_source_is_compiled_again_and_counted(package):
     restored = bytecode.unpack(data)
     module = fresh_import(f"{PACKAGE}.answer")
     assert module.answer() == 3
-    assert bytecode.compiled([sys.modules[PACKAGE], module], restored) == 1  # answer only
+    assert (
+        bytecode.compiled(bytecode.current([sys.modules[PACKAGE], module]), restored) == 1
+    )  # answer only
 
 
 def test_a_start_that_restored_everything_compiled_nothing(package):
@@ -96,15 +98,17 @@ def test_a_start_that_restored_everything_compiled_nothing(package):
     shutil.rmtree(package / "__pycache__")
     restored = bytecode.unpack(data)
     module = fresh_import(f"{PACKAGE}.answer")
-    assert bytecode.compiled([sys.modules[PACKAGE], module, sys], restored) == 0
-    assert bytecode.compiled([sys.modules[PACKAGE], module], {}) == 2  # a first start
+    assert bytecode.compiled(bytecode.current([sys.modules[PACKAGE], module, sys]), restored) == 0
+    assert (
+        bytecode.compiled(bytecode.current([sys.modules[PACKAGE], module]), {}) == 2
+    )  # a first start
 
 
 def test_modules_read_from_a_zip_are_not_packed(package):
     bytecode.write_while_importing()
     module = fresh_import(f"{PACKAGE}_zipped")
     assert module.__spec__.origin.endswith(f"zipped.zip/{PACKAGE}_zipped.py")
-    with zipfile.ZipFile(io.BytesIO(bytecode.pack([module]))) as archive:
+    with zipfile.ZipFile(io.BytesIO(bytecode.pack(bytecode.current([module])))) as archive:
         assert archive.namelist() == []
 
 
@@ -112,7 +116,7 @@ def test_a_pyc_older_than_its_source_is_not_packed(package):
     bytecode.write_while_importing()
     module = fresh_import(f"{PACKAGE}.answer")
     (package / "answer.py").write_text("def answer():\n    return 10\n")  # another size
-    with zipfile.ZipFile(io.BytesIO(bytecode.pack([module]))) as archive:
+    with zipfile.ZipFile(io.BytesIO(bytecode.pack(bytecode.current([module])))) as archive:
         assert archive.namelist() == []
 
 

@@ -5,8 +5,9 @@ Pyodide's file system lives in memory, so every start compiled them all again: a
 of what importing ``main`` takes. A start first puts back what an earlier one kept
 (:func:`unpack`), then imports with :func:`write_while_importing` on, so that Python writes
 the ``.pyc`` file of each module it still has to compile. When there were some
-(:func:`compiled`: a first visit, a new build's modules), :func:`pack` gathers every current
-``.pyc`` file into one zip, which the page keeps (``bytecode.js``) for the next start.
+(:func:`compiled`: a first visit, a new build's modules), :func:`pack` gathers every
+:func:`current` ``.pyc`` file into one zip, which the page keeps (``bytecode.js``) for the
+next start.
 
 The packed files are hash-checked ``.pyc`` files (PEP 552): each holds a hash of its source,
 and Python uses one only while the source is byte for byte the one it was compiled from
@@ -24,9 +25,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["compiled", "pack", "unpack", "write_while_importing"]
+__all__ = ["compiled", "current", "pack", "unpack", "write_while_importing"]
 
 HEADER_BYTES = 16  # magic, flags, then a timestamp and size or a source hash (PEP 552)
+SOURCE_HASH = slice(8, HEADER_BYTES)  # where a hash-checked .pyc holds its source's hash
 CHECKED_HASH_FLAGS = (0b11).to_bytes(4, "little")  # hash-based, check the source
 
 
@@ -36,16 +38,20 @@ def write_while_importing() -> None:
     sys.dont_write_bytecode = False
 
 
-def pack(modules: Iterable[ModuleType]) -> bytes:
-    """A zip of hash-checked ``.pyc`` files, one for each of ``modules`` whose ``.pyc`` was
-    written from its present source; entries are named by the ``.pyc`` file's absolute
-    path. Modules without one (built in, extensions, read from a zip) are left out."""
+def current(modules: Iterable[ModuleType]) -> dict[str, bytes]:
+    """The hash-checked ``.pyc`` file (absolute path -> bytes) of each of ``modules`` whose
+    ``.pyc`` was written from its present source. Modules without one (built in,
+    extensions, read from a zip) are left out."""
+    entries = (_checked_pyc(getattr(module, "__spec__", None)) for module in modules)
+    return dict(filter(None, entries))
+
+
+def pack(pycs: Mapping[str, bytes]) -> bytes:
+    """A zip of :func:`current`'s ``.pyc`` files, each named by its absolute path."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for module in modules:
-            entry = _checked_pyc(getattr(module, "__spec__", None))
-            if entry is not None:
-                archive.writestr(*entry)
+        for path, pyc in pycs.items():
+            archive.writestr(path, pyc)
     return buffer.getvalue()
 
 
@@ -58,17 +64,17 @@ def _checked_pyc(spec) -> tuple[str, bytes] | None:
         pyc, code, stat = Path(cached).read_bytes(), Path(source).read_bytes(), os.stat(source)
     except OSError:  # never written (or not a file: a module read from a zip)
         return None
-    magic, flags, validation = pyc[:4], int.from_bytes(pyc[4:8], "little"), pyc[8:HEADER_BYTES]
+    magic, flags, validation = pyc[:4], int.from_bytes(pyc[4:8], "little"), pyc[SOURCE_HASH]
     if len(pyc) <= HEADER_BYTES or magic != importlib.util.MAGIC_NUMBER:
         return None
     source_hash = importlib.util.source_hash(code)
     if flags & 1:  # hash-based already: it must be this source's
-        current = validation == source_hash
+        fits = validation == source_hash
     else:  # timestamp-based: written from a source of this modification time and size
-        current = validation == b"".join(
+        fits = validation == b"".join(
             (value & 0xFFFFFFFF).to_bytes(4, "little") for value in (int(stat.st_mtime), len(code))
         )
-    if not current:
+    if not fits:
         return None
     return cached, magic + CHECKED_HASH_FLAGS + source_hash + pyc[HEADER_BYTES:]
 
@@ -92,15 +98,14 @@ def unpack(data: bytes) -> dict[str, bytes]:
                 pyc = archive.read(name)
                 path.parent.mkdir(exist_ok=True)
                 path.write_bytes(pyc)
-                written[name] = pyc[8:HEADER_BYTES]
+                written[name] = pyc[SOURCE_HASH]
     except (zipfile.BadZipFile, OSError, ValueError):
         pass
     return written
 
 
-def compiled(modules: Iterable[ModuleType], restored: Mapping[str, bytes]) -> int:
-    """How many of ``modules`` this start compiled from source: those whose ``.pyc`` file
-    (written while importing) is not one :func:`unpack` put back (``restored``), or was
-    written again because its source had changed. Zero means a kept zip still fits."""
-    entries = (_checked_pyc(getattr(module, "__spec__", None)) for module in modules)
-    return sum(restored.get(path) != pyc[8:HEADER_BYTES] for path, pyc in filter(None, entries))
+def compiled(pycs: Mapping[str, bytes], restored: Mapping[str, bytes]) -> int:
+    """How many of :func:`current`'s ``.pyc`` files this start compiled from source: those
+    that :func:`unpack` did not put back (``restored``), or that were written again because
+    their source had changed. Zero means a kept zip still fits."""
+    return sum(restored.get(path) != pyc[SOURCE_HASH] for path, pyc in pycs.items())

@@ -42,8 +42,8 @@ def load_model(data, sha256: str, kept_bytecode) -> dict:
 
 def fresh_bytecode() -> bytes | None:
     """A zip of every current .pyc file when this start compiled any module, else None."""
-    modules = list(sys.modules.values())
-    return bytecode.pack(modules) if bytecode.compiled(modules, restored) else None
+    pycs = bytecode.current(list(sys.modules.values()))
+    return bytecode.pack(pycs) if bytecode.compiled(pycs, restored) else None
 
 
 sync.load_model = load_model
