@@ -1,9 +1,13 @@
 """Benchmark helpers: the ONNX twin of a model file, FLOP counts, the README block."""
 
+import threading
+import time
+import urllib.request
+
 import numpy as np
 import pytest
 
-from bench import numbers_kernel, report
+from bench import link, numbers_kernel, report
 from bench.accuracy import writer_independent
 from bench.nets import PRESETS, preset_path, write_standin
 from bench.onnx_export import forward_flops, npz_to_onnx
@@ -143,3 +147,54 @@ def test_numbers_section_reports_both_runtimes_and_both_ways():
     assert "6-digit number" in text and "least of 3 readings" in text
     assert "| CPython, one BLAS thread | 20.5 [19.5-21.5] | 10.5 [9.5-11.5] |" in text
     assert "| Pyodide in Node | 90.2 [89.2-91.2] | 40.2 [39.2-41.2] |" in text
+
+
+def test_the_link_server_shares_its_bandwidth_between_requests(tmp_path):
+    """Two files fetched at once take as long as their bytes need at the link's rate."""
+    size, mbit = 300_000, 8.0  # 1 MB/s: the pair needs at least 0.6 s
+    for name in ("a.bin", "b.bin"):
+        (tmp_path / name).write_bytes(bytes(size))
+    server = link.start_link_server(tmp_path, mbit=mbit, round_trip_s=0.0)
+    url = f"http://127.0.0.1:{server.server_port}/"
+    bodies = {}
+
+    def fetch(name):
+        with urllib.request.urlopen(url + name) as response:
+            bodies[name] = response.read()
+
+    try:
+        started = time.monotonic()
+        threads = [threading.Thread(target=fetch, args=(n,)) for n in ("a.bin", "b.bin")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert bodies == {"a.bin": bytes(size), "b.bin": bytes(size)}
+    assert elapsed >= 2 * size / (mbit * 1e6 / 8) * 0.95
+
+
+def test_startup_section_shows_the_slower_link_when_measured():
+    def times(median):
+        return {"median": median, "p25": median - 10, "p75": median + 10}
+
+    def startup(app_cold, floor_cold):
+        return {
+            "app": {"cold": times(app_cold), "warm": times(3000)},
+            "floor": {"cold": times(floor_cold), "warm": times(3500)},
+            "ratio_app_to_floor_cold": app_cold / floor_cold,
+            "ratio_app_to_floor_warm": 3000 / 3500,
+            "ratio_app_warm_to_cold": 3000 / app_cold,
+            "runs": 5,
+        }
+
+    part = startup(4400, 3500) | {"bytes": {n: {"total": 1, "files": {}} for n in ("app", "floor")}}
+    part["link"] = startup(7800, 7100) | {"mbit": 40.0, "round_trip_s": 0.04}
+    text = "\n".join(report._startup(part))
+    assert "The same over a 40 Mbit/s link that all requests share, 40 ms before each" in text
+    assert "| app / floor | 1.10x | 0.86x |" in text
+    part["link"] = {"error": "TimeoutError: no page"}
+    assert "_Failed: TimeoutError: no page_" in "\n".join(report._startup(part))

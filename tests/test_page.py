@@ -195,7 +195,7 @@ def test_a_file_over_the_upload_limit_is_refused_unread(app):
 def test_a_failed_asset_shows_the_error_banner(new_page, page_log, site_url, asset):
     page_log.expect("Failed to load resource: net::ERR_FAILED", "^Failed to fetch$")  # the abort
     page = new_page()
-    page.route(asset, lambda route: route.abort())
+    page.context.route(asset, lambda route: route.abort())  # the service worker fetches too
     page.goto(site_url)
     page.wait_for_function("document.documentElement.dataset.appState === 'error'")
     assert page.locator("#banner").is_visible()

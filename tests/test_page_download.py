@@ -5,6 +5,9 @@ and one that stops fails with a message naming the file and how far it got.
 The site is served by a server that sends the runtime's WebAssembly file in small pieces
 with pauses (a slow line), or sends part of it and then nothing (a dead one). The page's
 stall limit (site.json page.stallSeconds) is shortened for the test.
+
+And a first visit downloads each file once, through the service worker, while Python
+starts: the server holds the NumPy wheel back and counts requests.
 """
 
 import functools
@@ -144,3 +147,77 @@ def test_a_stalled_download_fails_naming_the_file(paced_page, built_site):
     assert message.startswith(f"The download stopped: nothing has arrived for {STALL_S} s")
     assert f"(pyodide.asm.wasm: {SENT_BEFORE_STALL / 1e6:.1f} of {wasm_mb:.1f} MB)" in message
     assert message.endswith("Check the connection and reload.")
+
+
+NUMPY_WHEEL = "numpy-"  # the start of the NumPy wheel's file name
+
+
+class CountingHandler(SiteHandler):
+    """Serves the site, counting GET requests per path; holds the NumPy wheel back until
+    ``release`` is set."""
+
+    counts: dict[str, int]
+    release: threading.Event
+    lock = threading.Lock()
+
+    def do_GET(self) -> None:
+        path = self.path.split("?")[0].lstrip("/")
+        with self.lock:
+            self.counts[path] = self.counts.get(path, 0) + 1
+        if path.split("/")[-1].startswith(NUMPY_WHEEL):
+            self.release.wait(READY_TIMEOUT_MS / 1000)
+        super().do_GET()
+
+
+@pytest.fixture
+def counting_site(built_site):
+    """The built site, served by a CountingHandler: (url, counts, release)."""
+    handler_class = type(
+        "Handler", (CountingHandler,), {"counts": {}, "release": threading.Event()}
+    )
+    rules = read_header_rules(built_site / HEADERS_FILE)
+    handler = functools.partial(handler_class, directory=str(built_site), header_rules=rules)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/", handler_class.counts, handler_class.release
+    handler_class.release.set()
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_first_visit_starts_python_during_the_downloads_and_fetches_each_file_once(
+    browser, counting_site, built_site
+):
+    """The service worker hands the bytes of each download to both the page's counted
+    download and the Python worker's request (sw.js): Python asks for the runtime while
+    the NumPy wheel is still held back, and the server sends every file once."""
+    url, counts, release = counting_site
+    log = PageLog(url.rstrip("/"))
+    context = browser.new_context()
+    page = context.new_page()
+    log.watch(page)
+    answered = []  # (path, from the service worker) of each finished request
+    context.on(
+        "requestfinished",
+        lambda request: answered.append(
+            (request.url.removeprefix(url), request.response().from_service_worker)
+        ),
+    )
+    page.goto(url)
+    deadline = time.monotonic() + READY_TIMEOUT_MS / 1000
+    while answered.count((WASM, True)) < 2 and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    # Both the page's download and the Python worker got the runtime from the service worker,
+    # and the page still waits for NumPy.
+    assert answered.count((WASM, True)) == 2, answered
+    assert page.evaluate(LOADING)
+    release.set()
+    page.wait_for_function(f"!({LOADING})", timeout=READY_TIMEOUT_MS)
+    assert page.evaluate("document.documentElement.dataset.appState") == "ready"
+    page.wait_for_function("document.documentElement.dataset.offline === 'saved'")
+    downloads = json.loads((built_site / "site.json").read_text())["downloads"]
+    paths = [path for entries in downloads.values() for path in entries]
+    assert {path: counts.get(path) for path in paths} == dict.fromkeys(paths, 1)
+    context.close()
+    assert log.problems() == []

@@ -29,14 +29,14 @@ EXPECTED_CSP = {
     "base-uri": ["'none'"],
     "form-action": ["'none'"],
 }
-# Once the service worker is active: the cache names and the keys of the one it fills.
+# The cache names and the keys of the service worker's saved copy.
 SW_CACHE_FILLED = """async () => {
-  await navigator.serviceWorker.ready;
   const cache = await caches.open("digit-recognizer-files");
   return {names: await caches.keys(), keys: (await cache.keys()).map((request) => request.url)};
 }"""
 
 STARTUP_ENDED = "document.documentElement.dataset.appState !== 'loading'"
+OFFLINE_SAVED = "document.documentElement.dataset.offline === 'saved'"
 BYTECODE_KEPT = "document.documentElement.dataset.bytecode === 'kept'"
 BYTECODE_SETTLED = "document.documentElement.dataset.bytecode !== undefined"
 # The kept bytecode zip, base64.
@@ -115,7 +115,7 @@ def test_works_offline_after_the_first_visit(new_page, site_url, built_site):
     """...with the Python bytecode the first visit kept (bytecode.js)."""
     page = new_page()
     wait_ready(page, site_url)
-    page.wait_for_function(BYTECODE_KEPT)
+    page.wait_for_function(f"{BYTECODE_KEPT} && {OFFLINE_SAVED}")
     cache = page.evaluate(SW_CACHE_FILLED)
     assert sorted(cache["names"]) == ["digit-recognizer-bytecode", "digit-recognizer-files"]
     files = stamped_files(built_site)
@@ -171,7 +171,7 @@ def test_tampered_weights_are_refused(new_page, page_log, site_url):
         body[len(body) // 2] ^= 0xFF
         route.fulfill(status=200, body=bytes(body), content_type="application/octet-stream")
 
-    page.route("**/model/default.npz", tamper)
+    page.context.route("**/model/default.npz", tamper)  # the service worker fetches it
     page.goto(site_url)
     page.wait_for_function(STARTUP_ENDED, timeout=READY_TIMEOUT_MS)
     assert page.evaluate("document.documentElement.dataset.appState") == "error"

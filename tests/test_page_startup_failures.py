@@ -2,7 +2,7 @@
 Python writes to stderr while the page starts is not a failure."""
 
 import pytest
-from support import wait_ready
+from support import READY_TIMEOUT_MS, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +17,7 @@ def serve_changed(page, pattern: str, change) -> None:
         response = route.fetch()
         route.fulfill(response=response, body=change(response.body()))
 
-    page.route(pattern, fulfill)
+    page.context.route(pattern, fulfill)  # the context: the service worker fetches too
 
 
 def failure_after_start(page, url: str) -> str:
@@ -29,12 +29,16 @@ def failure_after_start(page, url: str) -> str:
     return page.inner_text("#banner-text")
 
 
-def test_a_corrupt_runtime_is_named_with_its_checksum(new_page, page_log, site_url):
+def test_a_corrupt_runtime_is_named_with_its_checksum_and_not_kept(new_page, page_log, site_url):
     page = new_page()
     serve_changed(page, "**/pyodide/pyodide.asm.wasm", lambda body: body[: len(body) // 2])
     message = failure_after_start(page, site_url)
     assert message.startswith("pyodide.asm.wasm arrived damaged (checksum mismatch")
     assert "connection" not in message
+    page.context.unroute_all()
+    page.reload()  # the service worker kept none of the damaged bytes: it downloads them again
+    page.wait_for_function(STARTUP_ENDED, timeout=READY_TIMEOUT_MS)
+    assert page.evaluate("document.documentElement.dataset.appState") == "ready"
 
 
 def test_a_blocked_worker_is_named_at_once(new_page, page_log, site_url):

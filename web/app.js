@@ -13,13 +13,14 @@
 //   offline.js        the service worker, and clearing what it kept
 //
 // Start-up: the page downloads the Python worker's files with progress and checks them; the
-// network is loaded in the worker from the downloaded weights; then the page is ready. When a
-// service worker controls the page, the Python worker starts at once: the service worker
-// answers its requests from the saved copy. On a first visit it starts once the downloads are
-// saved and the service worker installed has taken control, so that its requests are answered
-// from the checked copy too, not downloaded a second time; and Chromium keeps the compiled
-// WebAssembly beside that copy, which spares later visits compiling it again; and the page
-// keeps the Python bytecode of a start for the next one, which spares compiling Python.
+// network is loaded in the worker from the downloaded weights; then the page is ready. The
+// Python worker starts meanwhile, and both go through the service worker: a later visit's
+// requests are answered from its saved copy. On a first visit the service worker is installed
+// first (it takes control at once); it hands each file's bytes, as they arrive, to both the
+// page's download and the Python worker's request, so that Python starts while the files
+// arrive and no byte is downloaded twice, and saves each file whose bytes match. Once ready,
+// the page has it save the rest of the site, and keeps the Python bytecode of the start for
+// the next one, which spares compiling Python.
 
 import { keepBytecode, keptBytecode } from "./bytecode.js";
 import { Controls } from "./controls.js";
@@ -28,7 +29,7 @@ import { errorText } from "./error-text.js";
 import { InsidePanel } from "./inside.js";
 import { LoadingScreen } from "./loading.js";
 import { showModelFacts } from "./model-facts.js";
-import { clearAppCaches, registerServiceWorker, uncontrolled } from "./offline.js";
+import { clearAppCaches, registerServiceWorker, saveOffline, uncontrolled } from "./offline.js";
 import { OriginalNetwork } from "./original.js";
 import { DrawingPad } from "./pad.js";
 import { PythonWorker } from "./python.js";
@@ -49,8 +50,10 @@ function fail(message) {
 
 async function start() {
   const firstVisit = uncontrolled();
-  let release; // first visit: given the service worker's installation, once the files are saved
-  const python = PythonWorker.start(firstVisit ? new Promise((resolve) => (release = resolve)) : undefined);
+  const installing = firstVisit ? registerServiceWorker() : null;
+  let installed; // given the installation, with a time limit, once site.json has arrived
+  const controlled = new Promise((resolve) => (installed = resolve));
+  const python = PythonWorker.start(controlled);
   python.catch(() => {}); // awaited below, after the downloads
   const bytecode = keptBytecode();
   let site;
@@ -61,6 +64,8 @@ async function start() {
     return;
   }
   const { page, model } = site;
+  const limit = new Promise((resolve) => setTimeout(resolve, page.stallSeconds * 1000));
+  installed(installing && Promise.race([installing, limit]));
   const pad = new DrawingPad(document.getElementById("pad"), page.brushFraction);
   const recognition = new Recognition(pad, new ResultView(document), page.maxUploadBytes);
   const controls = new Controls(document, pad, recognition);
@@ -69,12 +74,12 @@ async function start() {
   recognition.follow((result, version) => inside.update(result, version));
   recognition.follow((result, version) => original.update(result, version));
 
+  await controlled; // the downloads go through the service worker, when there is one
   const files = await downloadInWorker(site.downloads, page.stallSeconds * 1000, [model.path], {
     onProgress: (progress) => screen.showDownloads(progress),
     onFailure: fail,
   });
   if (files === null) return;
-  release?.(registerServiceWorker(page.stallSeconds * 1000));
   screen.showStarting();
   watch.afterDownloads(page.pythonStartSeconds * 1000);
   let worker;
@@ -98,6 +103,7 @@ async function start() {
   recognition.start(worker);
   showModelFacts(document.getElementById("model-facts"), model);
   keepBytecode(worker);
+  saveOffline();
   if (!firstVisit) registerServiceWorker(); // an update, if there is one
 }
 

@@ -5,12 +5,10 @@
 // (download-worker.js, started by downloadInWorker): hashing 18 MB would hold the main thread
 // for a few hundred milliseconds on a phone.
 //
-// Each file that arrives whole and checked is put in the service worker's saved copy (sw.js:
-// one Cache Storage cache, keys "<url>?sha256=<hex>"), so that the worker's installation,
-// which saves every file of the site, finds these already there instead of downloading them
-// again. The Python worker fetches the same URLs when Pyodide asks for them, and the service
-// worker answers from that copy (app.js starts Python accordingly): the bytes cross the
-// network once.
+// The downloads go through the service worker (app.js starts them once it controls the page):
+// it answers from its saved copy, or, on a first visit, hands the bytes arriving from the
+// network both to this download and to the Python worker's request for the same file
+// (sw.js), so that the bytes cross the network once.
 //
 // There is no time limit on the whole download, only on silence: the start-up fails when a
 // file is still unfinished and no byte of any file has arrived for stallMs.
@@ -20,26 +18,8 @@ import { errorText } from "./error-text.js";
 const REPORT_EVERY_MS = 250; // progress reports while bytes arrive
 const CHECK_EVERY_MS = 1000; // how often silence is checked for
 const NAMED_FILES = 3; // a stall message names at most this many unfinished files
-const SAVED_COPY = "digit-recognizer-files"; // sw.js's cache (offline.js clears it)
+const COUNTED = "X-Counted-Download"; // sw.js's name for these requests
 const SITE_ROOT = new URL("./", import.meta.url); // the folder of the site's files
-
-/**
- * Put a checked file in the service worker's saved copy, as sw.js would have; where there is
- * no Cache Storage (or it refuses) the worker simply downloads the file itself later.
- */
-async function saveCopy(path, digest, bytes, headers) {
-  try {
-    const kept = new Headers(headers);
-    kept.delete("Content-Encoding"); // the body is kept decoded
-    kept.delete("Content-Length");
-    const cache = await caches.open(SAVED_COPY);
-    const key = new URL(`${path}?sha256=${digest}`, SITE_ROOT).href;
-    if (await cache.match(key)) return; // a later visit: it came from there
-    await cache.put(key, new Response(bytes, { headers: kept }));
-  } catch (error) {
-    console.warn(`${path} was not saved for offline use:`, errorText(error));
-  }
-}
 
 /** Megabytes, one decimal: "4.2". */
 export const megabytes = (bytes) => (bytes / 1e6).toFixed(1);
@@ -119,9 +99,10 @@ export class Downloads {
 
   async #download(file, keep) {
     const chunks = [];
-    let response;
     try {
-      response = await fetch(new URL(file.path, SITE_ROOT), { signal: this.abort.signal });
+      // The header asks the service worker for the bytes as they arrive (sw.js).
+      const headers = { [COUNTED]: "1" };
+      const response = await fetch(new URL(file.path, SITE_ROOT), { headers, signal: this.abort.signal });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const reader = response.body.getReader();
       for (;;) {
@@ -146,7 +127,6 @@ export class Downloads {
     }
     file.done = true;
     if (keep) this.contents.set(file.path, bytes);
-    await saveCopy(file.path, file.sha256, bytes, response.headers);
   }
 
   #arrived() {

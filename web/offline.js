@@ -12,15 +12,14 @@ export function uncontrolled() {
 }
 
 /**
- * Install the service worker: faster later visits, offline use. Its installation saves every
- * file of the site; <html data-offline="saved"> says when a worker with a complete copy is
- * active. The first worker takes control of the page once installed (sw.js).
- * @param {number} limitMs how long the returned promise waits for that, at most.
+ * Install the service worker: faster later visits, offline use. The first worker takes
+ * control of the page at once and saves each file as the page's downloads pass through it
+ * (sw.js); saveOffline completes the copy.
  * @returns {Promise<void>} resolves once a service worker controls this page, or once none
- *   will within limitMs (no support, a failed registration or installation, an update that
- *   waits until the page closes); never rejects.
+ *   will (no support, a failed registration or installation, an update that waits until the
+ *   page closes); never rejects.
  */
-export async function registerServiceWorker(limitMs = 0) {
+export async function registerServiceWorker() {
   if (!("serviceWorker" in navigator)) return;
   const { serviceWorker } = navigator;
   let registration;
@@ -31,11 +30,28 @@ export async function registerServiceWorker(limitMs = 0) {
     return;
   }
   if (!registration) return; // service workers blocked: some browsers answer with nothing
-  serviceWorker.ready.then(() => {
-    document.documentElement.dataset.offline = "saved";
-  });
-  const limit = new Promise((resolve) => setTimeout(resolve, limitMs));
-  await Promise.race([takenOver(serviceWorker, registration), limit]);
+  await takenOver(serviceWorker, registration);
+}
+
+/**
+ * Have the service worker save every file of the site that it lacks; <html
+ * data-offline="saved"> says when its copy is complete. Never rejects.
+ */
+export async function saveOffline() {
+  if (!("serviceWorker" in navigator)) return;
+  try {
+    const registration = await navigator.serviceWorker.getRegistration(SCOPE);
+    const worker = navigator.serviceWorker.controller ?? registration?.active;
+    if (!worker) return;
+    const channel = new MessageChannel();
+    const answer = new Promise((resolve) => (channel.port1.onmessage = ({ data }) => resolve(data)));
+    worker.postMessage({ type: "save" }, [channel.port2]);
+    const outcome = await answer;
+    if (outcome === "saved") document.documentElement.dataset.offline = "saved";
+    else console.warn("the offline copy is incomplete:", outcome);
+  } catch (error) {
+    console.warn("the offline copy is incomplete:", errorText(error));
+  }
 }
 
 /** Resolves when the registration's first worker controls this page, or cannot. */

@@ -6,18 +6,26 @@
 // by content hash ("<url>?sha256=<hex>"), so:
 // - a file is stored only when its bytes match the hash this worker was built with, and a new
 //   build downloads only the files whose hash changed;
-// - installation fetches each missing file, and once more past the HTTP cache if its bytes do
-//   not match. If the server still holds other bytes (a deploy half done, a stale proxy), the
-//   installation fails: the previous worker keeps serving its own complete set, and the
-//   browser tries again on a later visit;
-// - an update waits until no page uses the previous worker, so one page load never mixes two
-//   builds; the first installation takes over at once.
+// - the first installation saves nothing and takes over at once. A first visit's downloads
+//   then pass through this worker, which hands each file's bytes, as they arrive, to every
+//   request for it: the page's counted and checked downloads, and the Python worker's own
+//   requests. So the bytes cross the network once, and Python starts while they arrive. Each
+//   file is saved once its bytes match (Python's request for the WebAssembly file is answered
+//   from that saved copy, see download), and once ready the page asks for the rest of the
+//   site to be saved (a "save" message);
+// - an update's installation fetches each missing file, and once more past the HTTP cache if
+//   its bytes do not match. If the server still holds other bytes (a deploy half done, a
+//   stale proxy), the installation fails: the previous worker keeps serving its own complete
+//   set, and the browser tries again on a later visit. The update waits until no page uses
+//   the previous worker, so one page load never mixes two builds.
 // ON_DEMAND (stamped the same way) lists the files saved only once the page asks for them
 // (the original network, which most visits never load): they are checked the same way.
 const FILES = "__FILES__";
 const ON_DEMAND = "__ON_DEMAND__";
 const CACHE = "digit-recognizer-files"; // offline.js clears every cache named digit-recognizer-*
 const BYTECODE = "digit-recognizer-bytecode"; // bytecode.js's
+const COUNTED = "X-Counted-Download"; // downloads.js's requests: it counts bytes as they arrive
+const inFlight = new Map(); // FILES path -> promise of its running SharedDownload (null: not shared)
 
 /** The sha256 of this build's bytes of a file. */
 const hashOf = (path) => FILES[path] ?? ON_DEMAND[path];
@@ -42,6 +50,14 @@ async function sha256(bytes) {
   return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
+/** A response's headers for a body handed on decoded. */
+function decodedHeaders(response) {
+  const headers = new Headers(response.headers); // the host's, e.g. a CSP for index.html
+  headers.delete("Content-Encoding");
+  headers.delete("Content-Length");
+  return headers;
+}
+
 /** A file's response whose bytes match FILES; throws when the server holds other bytes. */
 async function fetchVerified(path) {
   for (const cacheMode of ["no-cache", "reload"]) {
@@ -51,10 +67,7 @@ async function fetchVerified(path) {
     if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
     const bytes = await response.arrayBuffer();
     if ((await sha256(bytes)) === hashOf(path)) {
-      const headers = new Headers(response.headers); // the host's, e.g. a CSP for index.html
-      headers.delete("Content-Encoding"); // the body is kept decoded
-      headers.delete("Content-Length");
-      return new Response(bytes, { status: response.status, headers });
+      return new Response(bytes, { status: response.status, headers: decodedHeaders(response) });
     }
   }
   throw new Error(`${path}: the server's copy does not match this build`);
@@ -62,6 +75,7 @@ async function fetchVerified(path) {
 
 /** Store every file of this build that the cache lacks. */
 async function storeMissing() {
+  await Promise.all(Array.from(inFlight.values(), async (started) => (await started)?.saved));
   const cache = await caches.open(CACHE);
   await Promise.all(
     Object.keys(FILES).map(async (path) => {
@@ -86,8 +100,7 @@ async function deleteOthers() {
 }
 
 self.addEventListener("install", (event) => {
-  const firstInstall = !self.registration.active;
-  event.waitUntil(storeMissing().then(() => firstInstall && self.skipWaiting()));
+  event.waitUntil(self.registration.active ? storeMissing() : self.skipWaiting());
 });
 
 self.addEventListener("activate", (event) => {
@@ -106,6 +119,110 @@ async function saveOnDemand(cache, path, request) {
   return response;
 }
 
+/**
+ * One download of a file from the network, shared by every request for it while it runs:
+ * each gets the bytes that arrived so far, then the rest as they come. Once complete, the
+ * file is saved when its bytes match this build (the page checks them too, and says so when
+ * they do not).
+ */
+class SharedDownload {
+  /** @param {string} path a FILES path; @param {Response} response its network response, ok. */
+  constructor(path, response) {
+    this.response = response;
+    this.isWebAssembly = response.headers.get("Content-Type")?.startsWith("application/wasm");
+    this.chunks = [];
+    this.state = "running"; // "running" | "done" | "failed"
+    this.#nextArrival();
+    this.saved = this.#readAndSave(path); // never rejects
+  }
+
+  /** A response for one more request: what arrived so far, then the rest as it arrives. */
+  respond() {
+    let next = 0;
+    const body = new ReadableStream({
+      pull: async (controller) => {
+        while (next === this.chunks.length && this.state === "running") await this.arrival;
+        if (next < this.chunks.length) controller.enqueue(this.chunks[next++]);
+        else if (this.state === "done") controller.close();
+        else controller.error(new TypeError("the download failed"));
+      },
+    });
+    const { status, statusText } = this.response;
+    return new Response(body, { status, statusText, headers: decodedHeaders(this.response) });
+  }
+
+  /** A new promise for the next chunk (or the end); resolving the current one wakes readers. */
+  #nextArrival() {
+    const woken = this.wake;
+    this.arrival = new Promise((resolve) => (this.wake = resolve));
+    woken?.();
+  }
+
+  async #readAndSave(path) {
+    try {
+      const reader = this.response.body.getReader();
+      for (let read = await reader.read(); !read.done; read = await reader.read()) {
+        this.chunks.push(read.value);
+        this.#nextArrival();
+      }
+      this.state = "done";
+    } catch {
+      this.state = "failed";
+    }
+    this.#nextArrival();
+    try {
+      if (this.state !== "done") return;
+      const bytes = await new Blob(this.chunks).arrayBuffer();
+      if ((await sha256(bytes)) !== hashOf(path)) return;
+      const cache = await caches.open(CACHE);
+      await cache.put(keyOf(path), new Response(bytes, { headers: decodedHeaders(this.response) }));
+    } catch {
+      // not saved: the page's "save" message fetches it again
+    } finally {
+      inFlight.delete(path);
+    }
+  }
+}
+
+/**
+ * A file of this build that is not saved yet: from its running download, or a new one.
+ * @param {FetchEvent} event kept alive until the download is saved.
+ */
+async function download(path, event) {
+  const { request } = event;
+  if (!inFlight.has(path)) {
+    const started = fetch(request.url).then(
+      (response) => (response.ok && response.body ? new SharedDownload(path, response) : null),
+      () => null,
+    );
+    inFlight.set(path, started);
+    started.then((shared) => shared || inFlight.delete(path)); // a shared one leaves once saved
+  }
+  const shared = await inFlight.get(path);
+  if (!shared) return fetch(request); // a failure: each request sees its own
+  event.waitUntil(shared.saved);
+  if (shared.isWebAssembly && !request.headers.has(COUNTED)) {
+    // Chromium keeps the compiled code of WebAssembly answered from Cache Storage beside the
+    // copy, which spares the next visit compiling it: Python's request waits for the copy.
+    await shared.saved;
+    const copy = await (await caches.open(CACHE)).match(keyOf(path));
+    if (copy) return copy;
+  }
+  return shared.respond();
+}
+
+self.addEventListener("message", (event) => {
+  // {type: "save"} with a port: save every missing file, answer "saved" or the error's text.
+  if (event.data?.type !== "save") return;
+  const [port] = event.ports;
+  event.waitUntil(
+    storeMissing().then(
+      () => port.postMessage("saved"),
+      (error) => port.postMessage(String(error)),
+    ),
+  );
+});
+
 self.addEventListener("fetch", (event) => {
   const path = event.request.method === "GET" ? fileOf(event.request) : null;
   if (path === null) return; // not a file of this build: the network answers
@@ -113,7 +230,7 @@ self.addEventListener("fetch", (event) => {
     caches.open(CACHE).then(async (cache) => {
       const cached = await cache.match(keyOf(path));
       if (cached) return cached;
-      return Object.hasOwn(ON_DEMAND, path) ? saveOnDemand(cache, path, event.request) : fetch(event.request);
+      return Object.hasOwn(ON_DEMAND, path) ? saveOnDemand(cache, path, event.request) : download(path, event);
     }),
   );
 });
