@@ -25,7 +25,7 @@ import time
 import traceback
 from pathlib import Path
 
-from bench import accuracy, forward, lighthouse, page, photos, report
+from bench import accuracy, forward, lighthouse, link, page, photos, report
 from bench import numbers as numbers_bench
 from bench.nets import PRESETS, REPO_ROOT
 from bench.site import build_bench_site
@@ -94,9 +94,7 @@ def _page_parts(args, scratch: Path, wanted: set[str]) -> dict:
     server = start_server(info.out)
     base, chromium = f"http://127.0.0.1:{server.server_port}/", args.chromium
     runs = {
-        "startup": lambda: _part(
-            "start-up and bytes", page.startup_and_bytes, base, chromium, args.runs
-        ),
+        "startup": lambda: _startup_part(info.out, base, chromium, args.runs),
         "lighthouse": lambda: _part("lighthouse", lighthouse.run, base, chromium),
         "strokes": lambda: _part(
             "pen strokes", accuracy.stroke_accuracy, base, pen_file, args.strokes, chromium
@@ -142,6 +140,24 @@ def _page_parts(args, scratch: Path, wanted: set[str]) -> dict:
         server.shutdown()
         server.server_close()
     return parts
+
+
+def _startup_part(site: Path, base: str, chromium: str, runs: int) -> dict:
+    """Start-up and bytes on localhost, with the same over a slower link under "link"."""
+    part = _part("start-up and bytes", page.startup_and_bytes, base, chromium, runs)
+    server = link.start_link_server(site)
+    try:
+        part["link"] = _part(
+            f"start-up over a {link.LINK_MBIT:.0f} Mbit/s link",
+            page.startup_and_bytes,
+            *(f"http://127.0.0.1:{server.server_port}/", chromium, runs),
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    part["link"].pop("bytes", None)  # the same bytes as on localhost
+    part["link"].update(mbit=link.LINK_MBIT, round_trip_s=link.ROUND_TRIP_S)
+    return part
 
 
 def _numbers_part(scratch: Path) -> dict:

@@ -102,6 +102,8 @@ def _startup(part: dict) -> list[str]:
         f"App, warm / cold: {part['ratio_app_warm_to_cold']:.2f}x (a warm visit comes after "
         "the first one has saved the offline copy and kept Python's bytecode).",
     ]
+    if "link" in part:
+        lines += ["", *_startup_over_link(part["link"])]
     app, floor = part["bytes"]["app"], part["bytes"]["floor"]
     lines += [
         "",
@@ -116,6 +118,26 @@ def _startup(part: dict) -> list[str]:
     rest = sum(size for _, size in files[TOP_FILES:])
     lines.append(f"| {len(files) - TOP_FILES} other files | {rest:,} |")
     return lines
+
+
+def _startup_over_link(part: dict) -> list[str]:
+    """The same start-up over a slower link (bench.link), when measured."""
+    if skipped := _skip(part):
+        return [skipped]
+    return [
+        f"The same over a {part['mbit']:.0f} Mbit/s link that all requests share, "
+        f"{part['round_trip_s'] * 1000:.0f} ms before each response (`bench/link.py`), "
+        f"{part['runs']} runs:",
+        "",
+        "| page | cold | warm |",
+        "| --- | ---: | ---: |",
+        f"| app | {_ms(part['app']['cold'])} | {_ms(part['app']['warm'])} |",
+        f"| floor | {_ms(part['floor']['cold'])} | {_ms(part['floor']['warm'])} |",
+        f"| app / floor | {part['ratio_app_to_floor_cold']:.2f}x "
+        f"| {part['ratio_app_to_floor_warm']:.2f}x |",
+        "",
+        f"App, warm / cold: {part['ratio_app_warm_to_cold']:.2f}x.",
+    ]
 
 
 def _lighthouse(part: dict) -> list[str]:
