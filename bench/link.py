@@ -2,13 +2,12 @@
 bandwidth that every connection shares, and a fixed wait before each response (the round
 trip). On localhost the bytes arrive at once, which hides what a first visit waits for."""
 
-import functools
 import threading
 import time
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
-from tools.serve import HEADERS_FILE, SiteHandler, read_header_rules
+from tools.serve import SiteHandler, start_server
 
 __all__ = ["LINK_MBIT", "ROUND_TRIP_S", "start_link_server"]
 
@@ -54,10 +53,4 @@ def start_link_server(
     """Serve ``directory`` as ``tools.serve.start_server`` does, over a link of ``mbit``
     megabits per second with ``round_trip_s`` seconds before each response."""
     attributes = {"link": _Link(mbit * 1e6 / 8), "round_trip_s": round_trip_s}
-    handler_class = type("LinkHandler", (_LinkHandler,), attributes)
-    rules = read_header_rules(directory / HEADERS_FILE)
-    handler = functools.partial(handler_class, directory=str(directory), header_rules=rules)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, name="link-server", daemon=True).start()
-    return server
+    return start_server(directory, handler_class=type("LinkHandler", (_LinkHandler,), attributes))

@@ -10,16 +10,14 @@ And a first visit downloads each file once, through the service worker, while Py
 starts: the server holds the NumPy wheel back and counts requests.
 """
 
-import functools
 import json
 import threading
 import time
-from http.server import ThreadingHTTPServer
 
 import pytest
 from support import READY_TIMEOUT_MS, PageLog
 
-from tools.serve import HEADERS_FILE, SiteHandler, read_header_rules
+from tools.serve import SiteHandler, start_server
 
 pytestmark = pytest.mark.browser
 
@@ -70,11 +68,7 @@ def paced_site(built_site, request):
     after which it stops, or None for a slow line that never stops."""
     handler_class = type("Handler", (PacedHandler,), {"stop_after": request.param})
     handler_class.release = threading.Event()
-    rules = read_header_rules(built_site / HEADERS_FILE)
-    handler = functools.partial(handler_class, directory=str(built_site), header_rules=rules)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = start_server(built_site, handler_class=handler_class)
     yield f"http://127.0.0.1:{server.server_port}/"
     handler_class.release.set()
     server.shutdown()
@@ -175,11 +169,7 @@ def counting_site(built_site):
     handler_class = type(
         "Handler", (CountingHandler,), {"counts": {}, "release": threading.Event()}
     )
-    rules = read_header_rules(built_site / HEADERS_FILE)
-    handler = functools.partial(handler_class, directory=str(built_site), header_rules=rules)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = start_server(built_site, handler_class=handler_class)
     yield f"http://127.0.0.1:{server.server_port}/", handler_class.counts, handler_class.release
     handler_class.release.set()
     server.shutdown()

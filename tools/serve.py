@@ -99,20 +99,26 @@ class SiteHandler(SimpleHTTPRequestHandler):
         """Stay quiet: the server runs beside tests and benchmarks."""
 
 
-def _handler(directory: Path):
-    """The request handler class for a site folder, with its header rules."""
+def _handler(directory: Path, handler_class: type[SiteHandler] = SiteHandler):
+    """The request handler for a site folder, with its header rules."""
     rules = read_header_rules(directory / HEADERS_FILE)
-    return functools.partial(SiteHandler, directory=str(directory), header_rules=rules)
+    return functools.partial(handler_class, directory=str(directory), header_rules=rules)
 
 
-def start_server(directory: Path, port: int = 0, host: str = "127.0.0.1") -> ThreadingHTTPServer:
+def start_server(
+    directory: Path,
+    port: int = 0,
+    host: str = "127.0.0.1",
+    handler_class: type[SiteHandler] = SiteHandler,
+) -> ThreadingHTTPServer:
     """Serve ``directory`` from a daemon thread; port 0 picks a free port.
 
     The returned server is already accepting connections; its URL is
     ``http://{host}:{server.server_port}/``. Call ``server.shutdown()`` to stop it.
-    The header rules are read once, when the server starts.
+    The header rules are read once, when the server starts. ``handler_class``: a
+    SiteHandler subclass that changes how the files are sent (a slower line, say).
     """
-    handler = _handler(directory)
+    handler = _handler(directory, handler_class)
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="site-server", daemon=True).start()
