@@ -188,7 +188,7 @@ class SharedDownload {
  * A file of this build that is not saved yet: from its running download, or a new one.
  * @param {FetchEvent} event kept alive until the download is saved.
  */
-async function download(path, event) {
+async function download(cache, path, event) {
   const { request } = event;
   if (!inFlight.has(path)) {
     const started = fetch(request.url).then(
@@ -205,7 +205,7 @@ async function download(path, event) {
     // Chromium keeps the compiled code of WebAssembly answered from Cache Storage beside the
     // copy, which spares the next visit compiling it: Python's request waits for the copy.
     await shared.saved;
-    const copy = await (await caches.open(CACHE)).match(keyOf(path));
+    const copy = await cache.match(keyOf(path));
     if (copy) return copy;
   }
   return shared.respond();
@@ -230,7 +230,7 @@ self.addEventListener("fetch", (event) => {
     caches.open(CACHE).then(async (cache) => {
       const cached = await cache.match(keyOf(path));
       if (cached) return cached;
-      return Object.hasOwn(ON_DEMAND, path) ? saveOnDemand(cache, path, event.request) : download(path, event);
+      return Object.hasOwn(ON_DEMAND, path) ? saveOnDemand(cache, path, event.request) : download(cache, path, event);
     }),
   );
 });
